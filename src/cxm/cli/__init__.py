@@ -1,0 +1,1 @@
+"""The ``cxm`` command line (Typer + Rich). Commands call services only."""

@@ -1,0 +1,21 @@
+"""The ``cxm`` entry point: one Typer app; each area registers its commands."""
+
+from __future__ import annotations
+
+import typer
+
+from cxm.cli import demo, imports, mirror, report, serve
+
+app = typer.Typer(
+    name="cxm",
+    help="cxm — Customer Experience Management on your own data.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+
+for area in (demo, serve, imports, mirror, report):
+    area.register(app)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,44 @@
+"""The dimensions every experience row carries, so any report can be cut by any of them."""
+
+from __future__ import annotations
+
+from typing import Final, Literal
+
+#: The seven dimensions of the holistic CEM model (PRODUCT.md §2).
+SEVEN_DIMENSIONS: Final = (
+    "process",
+    "department",
+    "transaction_type",
+    "channel",
+    "product",
+    "segment",
+    "lifecycle_stage",
+)
+
+#: Everything a report can be broken down or filtered by.
+DIMENSIONS: Final = ("journey", "stage", "touchpoint", *SEVEN_DIMENSIONS, "source", "language")
+
+Dimension = Literal[
+    "journey",
+    "stage",
+    "touchpoint",
+    "process",
+    "department",
+    "transaction_type",
+    "channel",
+    "product",
+    "segment",
+    "lifecycle_stage",
+    "source",
+    "language",
+]
+
+RESPONSE_SOURCES: Final = ("survey", "api", "import", "review", "social", "word_of_mouth")
+INDIRECT_SOURCES: Final = ("review", "social", "word_of_mouth")
+
+EMPLOYEE_ROLES: Final = ("agent", "specialist", "team_lead", "manager", "director", "staff")
+USER_ROLES: Final = ("admin", "analyst", "manager", "agent", "employee")
+
+NPS_RANGE: Final = (0, 10)
+CSAT_RANGE: Final = (1, 5)
+CES_RANGE: Final = (1, 7)

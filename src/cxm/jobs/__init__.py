@@ -1,0 +1,1 @@
+"""Scheduled and background entry points: read a payload, call a service, return counts."""

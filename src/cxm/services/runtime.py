@@ -1,0 +1,46 @@
+"""The runtime a service call needs: settings, the system of record and the taxonomy."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+
+from cxm.config import Settings, get_settings
+from cxm.domain.taxonomy import Taxonomy
+from cxm.store.database import Database
+
+
+@dataclass
+class Runtime:
+    """Everything services share in one process; build it once with :func:`open_runtime`."""
+
+    settings: Settings
+    db: Database
+    _taxonomy: Taxonomy | None = field(default=None, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        from cxm.services import taxonomy as taxonomy_service
+
+        with self._lock:
+            if self._taxonomy is None:
+                self._taxonomy = taxonomy_service.load_taxonomy(self.settings)
+            return self._taxonomy
+
+    def replace_taxonomy(self, taxonomy: Taxonomy) -> None:
+        with self._lock:
+            self._taxonomy = taxonomy
+
+    def close(self) -> None:
+        self.db.dispose()
+
+
+def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
+    """Open the data directory and database, bringing the schema up to date."""
+    settings = settings or get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.resolved_database_url)
+    if migrate:
+        db.upgrade()
+    return Runtime(settings=settings, db=db)

@@ -1,0 +1,100 @@
+"""Connections to the system of record.
+
+SQLite (default): WAL, ``synchronous=NORMAL``, one writer connection per process guarded by a
+lock, transactions opened with ``BEGIN IMMEDIATE`` so writers across processes queue on
+SQLite's own lock instead of failing mid-transaction. PostgreSQL: a normal pool; writers of
+mirrored tables take a transaction-level advisory lock so ``change_seq`` grows in commit order.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import Connection, Engine, create_engine, event, func, select, text
+from sqlalchemy.pool import QueuePool
+
+from cxm.store.tables import Base
+
+_MIGRATIONS = Path(__file__).with_name("migrations")
+
+
+class Database:
+    """The system of record: a reader pool and a serialised writer."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.is_sqlite = url.startswith("sqlite")
+        self._write_lock = threading.RLock()
+        if self.is_sqlite:
+            path = url.removeprefix("sqlite:///")
+            if path and path != ":memory:":
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            self.engine = _sqlite_engine(url, immediate=False, pool_size=8)
+            self.writer_engine = _sqlite_engine(url, immediate=True, pool_size=1)
+        else:
+            self.engine = create_engine(url, pool_size=10, max_overflow=10, pool_pre_ping=True)
+            self.writer_engine = self.engine
+
+    @contextmanager
+    def read(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    @contextmanager
+    def write(self, *, lock_key: str | None = None) -> Iterator[Connection]:
+        """One short write transaction; commit on success, roll back on error.
+
+        ``lock_key`` names a table whose ``change_seq`` the transaction assigns: on PostgreSQL
+        writers of that table are serialised by an advisory lock (SQLite serialises all)."""
+        with self._write_lock, self.writer_engine.begin() as conn:
+            if lock_key and not self.is_sqlite:
+                conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": lock_key})
+            yield conn
+
+    def next_change_seq(self, conn: Connection, table_name: str) -> int:
+        """The next ``change_seq`` of a table; call inside :meth:`write` with its ``lock_key``."""
+        table = Base.metadata.tables[table_name]
+        current = conn.execute(select(func.max(table.c.change_seq))).scalar()
+        return int(current or 0) + 1
+
+    def upgrade(self) -> None:
+        """Bring the schema to the newest migration (idempotent)."""
+        with self.writer_engine.begin() as conn:
+            cfg = Config()
+            cfg.set_main_option("script_location", str(_MIGRATIONS))
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "head")
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+        if self.writer_engine is not self.engine:
+            self.writer_engine.dispose()
+
+
+def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
+    engine = create_engine(url, poolclass=QueuePool, pool_size=pool_size, max_overflow=0)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we emit BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA cache_size=-65536")
+        cur.close()
+
+    begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        conn.exec_driver_sql(begin)
+
+    return engine

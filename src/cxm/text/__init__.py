@@ -1,0 +1,1 @@
+"""Text analytics of comments: language, sentiment, emotions, themes, redaction."""
