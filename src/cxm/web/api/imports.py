@@ -1,0 +1,7 @@
+"""API: imports."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["imports"])

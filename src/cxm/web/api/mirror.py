@@ -1,0 +1,7 @@
+"""API: mirror."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["mirror"])

@@ -1,0 +1,7 @@
+"""API: responses."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["responses"])

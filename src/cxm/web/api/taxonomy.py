@@ -1,0 +1,7 @@
+"""API: taxonomy."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+router = APIRouter(tags=["taxonomy"])
