@@ -5,6 +5,7 @@
 #   3. otherwise Debian's postgresql is installed and a private cluster is started on
 #      127.0.0.1:$CXM_TEST_PG_PORT (default 54329) in a temporary directory; its directory
 #      is written to .pytest-pg (scripts/stop-postgres.sh stops it).
+#      CXM_TEST_PG_PRIVATE=1 skips step 2 (to test this path).
 set -euo pipefail
 here="$(cd "$(dirname "$0")/.." && pwd)"
 py="${PYTHON:-$here/.venv/bin/python}"
@@ -19,7 +20,7 @@ PY
 
 if [ -n "${CXM_TEST_DATABASE_URL:-}" ]; then echo "$CXM_TEST_DATABASE_URL"; exit 0; fi
 local_url="postgresql+psycopg://postgres@127.0.0.1:5432/test"
-if can_connect "$local_url"; then echo "$local_url"; exit 0; fi
+if [ -z "${CXM_TEST_PG_PRIVATE:-}" ] && can_connect "$local_url"; then echo "$local_url"; exit 0; fi
 
 port="${CXM_TEST_PG_PORT:-54329}"
 if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then

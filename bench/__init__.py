@@ -1,0 +1,1 @@
+"""Benchmarks of cxm (see bench/README.md); run with `make bench`."""
