@@ -1,0 +1,120 @@
+"""Core metrics (NPS, CSAT, CES, counts) as one Ibis aggregation over the responses.
+
+A :class:`~cxm.domain.metrics.MetricQuery` becomes one expression that groups by the asked
+dimensions and time grain and computes only exact integer sufficient statistics per cell
+(counts, sums, sums of squares). Everything else — values, margins, intervals, the total
+row, the insufficient marking — is finished in pure Python (``cxm.domain.metrics``), so
+every engine yields the same numbers. Portability: booleans become numbers through
+``ifelse(1, 0)``, every aggregate is cast to int64 (PostgreSQL sums bigints as numeric)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cxm.analytics.engine import Engine
+from cxm.domain.metrics import (
+    NPS_DETRACTOR_MAX,
+    NPS_PROMOTER_MIN,
+    TOP2_MIN,
+    CellStats,
+    MetricQuery,
+    MetricReport,
+    finish_row,
+)
+
+TIME_COLUMN = "responded_at"
+_TRUNCATE_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
+_STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
+
+
+def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
+    """The one aggregation a query needs: a row per cell with the keys and the statistics."""
+    t = responses
+    filters: list[ir.BooleanValue] = []
+    if query.since is not None:
+        filters.append(t[TIME_COLUMN] >= datetime.combine(query.since, time()))
+    if query.until is not None:
+        end = datetime.combine(query.until + timedelta(days=1), time())
+        filters.append(t[TIME_COLUMN] < end)
+    for dimension, values in sorted(query.where.items()):
+        filters.append(t[dimension].isin(list(values)))
+    if filters:
+        t = t.filter(*filters)
+    groups: dict[str, ir.Value] = {dim: t[dim] for dim in query.by}
+    if query.grain is not None:
+        unit = _TRUNCATE_UNIT[query.grain]
+        groups[query.grain] = t[TIME_COLUMN].truncate(unit).cast("date")
+    aggregates = _statistics(t, query)
+    if groups:
+        return t.group_by(**groups).aggregate(**aggregates)
+    return t.aggregate(**aggregates)
+
+
+def _statistics(t: ir.Table, query: MetricQuery) -> dict[str, ir.Scalar]:
+    def count_if(cond: ir.BooleanValue) -> ir.IntegerScalar:
+        return cond.ifelse(1, 0).sum().cast("int64")
+
+    def total(col: ir.IntegerValue) -> ir.IntegerScalar:
+        return col.sum().cast("int64")
+
+    out: dict[str, ir.Scalar] = {"n": t.count().cast("int64")}
+    if "nps" in query.metrics:
+        nps = t.nps.cast("int64")
+        out["nps_n"] = nps.count().cast("int64")
+        out["promoters"] = count_if(nps >= NPS_PROMOTER_MIN)
+        out["detractors"] = count_if(nps <= NPS_DETRACTOR_MAX)
+    if "csat" in query.metrics:
+        csat = t.csat.cast("int64")
+        out["csat_n"] = csat.count().cast("int64")
+        out["csat_sum"] = total(csat)
+        out["csat_sumsq"] = total(csat * csat)
+        out["csat_top2"] = count_if(csat >= TOP2_MIN)
+    if "ces" in query.metrics:
+        ces = t.ces.cast("int64")
+        out["ces_n"] = ces.count().cast("int64")
+        out["ces_sum"] = total(ces)
+        out["ces_sumsq"] = total(ces * ces)
+    return out
+
+
+def compute_metric_report(engine: Engine, query: MetricQuery, *, min_n: int) -> MetricReport:
+    """Run a metric query on an engine (validated query; ``min_n`` ≥ 1) → a report."""
+    key_names = (*query.by, *((query.grain,) if query.grain else ()))
+    if any(len(values) == 0 for values in query.where.values()):
+        records: list[dict[str, Any]] = []  # an empty filter matches nothing
+    else:
+        with engine.lock:
+            expr = metric_expression(engine.table("responses"), query)
+            records = expr.to_pyarrow().to_pylist()
+    cells: list[tuple[dict[str, str | date | None], CellStats]] = []
+    for record in records:
+        stats = CellStats(**{f: int(record.get(f) or 0) for f in _STAT_FIELDS})
+        if stats.n == 0:
+            continue  # an aggregate over nothing (no rows matched)
+        cells.append(({k: _key(record[k]) for k in key_names}, stats))
+    cells.sort(key=lambda cell: tuple(_sort_key(cell[0][k]) for k in key_names))
+    total = CellStats()
+    for _, stats in cells:
+        total = total + stats
+    rows = tuple(finish_row(keys, stats, query.metrics, min_n) for keys, stats in cells)
+    return MetricReport(query=query, rows=rows, total=finish_row({}, total, query.metrics, min_n))
+
+
+def _key(value: Any) -> str | date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    return value if value is None or isinstance(value, date) else str(value)
+
+
+def _sort_key(value: str | date | None) -> tuple[bool, str]:
+    return (value is None, "" if value is None else str(value))
+
+
+def compile_sql(engine: Engine, query: MetricQuery) -> str:
+    """The SQL a query compiles to on an engine (for snapshots and ``--explain``)."""
+    with engine.lock:
+        return str(ibis.to_sql(metric_expression(engine.table("responses"), query)))

@@ -1,0 +1,490 @@
+"""The Parquet mirror: an analytical copy of the experience tables, refreshed incrementally.
+
+Layout under the mirror directory::
+
+    manifest.json                       what readers may read (replaced atomically)
+    .refresh.lock                       one refresher at a time, across processes
+    responses/schema.parquet            zero rows: the table's schema for an empty mirror
+    responses/month=2025-03/part-….parquet
+    interactions/month=YYYY-MM/…        (by occurred_at; responses by responded_at)
+    customers/bucket=00003/…            (by id // 100 000, so updates rewrite few files)
+
+A refresh copies the rows whose ``change_seq`` lies past the table's watermark, streaming
+them from the store in chunks into one Parquet file per touched partition. Rows that were
+mirrored before (re-imported, same id) lose their old copy: only the files whose id range
+may hold them are read, and only those holding them are rewritten. Files are written under
+a temporary name and renamed; readers only ever read the files the manifest lists, and the
+manifest is swapped in one rename, so a reader sees either the old or the new mirror whole.
+Superseded files stay on disk for a grace period for readers still using an older
+manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from filelock import FileLock
+from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, select
+
+from cxm.store.database import Database
+from cxm.store.tables import MIRRORED_TABLES, Base
+
+MANIFEST_NAME = "manifest.json"
+LOCK_NAME = ".refresh.lock"
+GRACE_SECONDS = 600.0
+CHUNK_ROWS = 50_000
+FLUSH_ROWS = 1_000_000
+SMALL_FILE_ROWS = 250_000
+COMPACT_AFTER_FILES = 8
+BUCKET_IDS = 100_000
+MAX_OPEN_WRITERS = 128
+PARTITION_TIME_COLUMN = {"responses": "responded_at", "interactions": "occurred_at"}
+
+Progress = Callable[[int, int], None]
+
+
+@dataclass
+class FileInfo:
+    rows: int
+    min_id: int
+    max_id: int
+
+
+@dataclass
+class TableState:
+    """One table's part of the manifest."""
+
+    watermark: int = 0
+    rows: int = 0
+    max_id: int = 0
+    refreshed_at: str | None = None  # ISO 8601, UTC
+    files: dict[str, FileInfo] = field(default_factory=dict)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "watermark": self.watermark,
+            "rows": self.rows,
+            "max_id": self.max_id,
+            "refreshed_at": self.refreshed_at,
+            "files": {k: [v.rows, v.min_id, v.max_id] for k, v in sorted(self.files.items())},
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> TableState:
+        files = {k: FileInfo(*v) for k, v in data.get("files", {}).items()}
+        return cls(
+            watermark=int(data.get("watermark", 0)),
+            rows=int(data.get("rows", 0)),
+            max_id=int(data.get("max_id", 0)),
+            refreshed_at=data.get("refreshed_at"),
+            files=files,
+        )
+
+
+@dataclass
+class Manifest:
+    """What the mirror holds. ``generation`` changes with every written manifest."""
+
+    tables: dict[str, TableState] = field(default_factory=dict)
+    garbage: list[tuple[str, float]] = field(default_factory=list)
+    generation: str = ""
+
+    def table(self, name: str) -> TableState:
+        return self.tables.setdefault(name, TableState())
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "version": 1,
+            "generation": self.generation,
+            "tables": {name: state.to_json() for name, state in self.tables.items()},
+            "schema_files": {name: f"{name}/schema.parquet" for name in self.tables},
+            "garbage": [[p, t] for p, t in self.garbage],
+        }
+
+
+def read_manifest(mirror_dir: Path) -> Manifest | None:
+    """The current manifest, or None when the mirror was never refreshed."""
+    try:
+        data = json.loads((mirror_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+    return Manifest(
+        tables={k: TableState.from_json(v) for k, v in data.get("tables", {}).items()},
+        garbage=[(p, float(t)) for p, t in data.get("garbage", [])],
+        generation=str(data.get("generation", "")),
+    )
+
+
+def _write_manifest(mirror_dir: Path, manifest: Manifest) -> None:
+    manifest.generation = uuid.uuid4().hex
+    tmp = mirror_dir / f".manifest-{manifest.generation}.tmp"
+    with tmp.open("w", encoding="utf-8") as fh:
+        json.dump(manifest.to_json(), fh, separators=(",", ":"))
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, mirror_dir / MANIFEST_NAME)
+
+
+def arrow_schema(table: Table) -> pa.Schema:
+    """The Parquet schema of a mirrored table (JSON columns are stored as JSON text)."""
+    fields = []
+    for col in table.columns:
+        t = col.type
+        if isinstance(t, Boolean):
+            typ: pa.DataType = pa.bool_()
+        elif isinstance(t, DateTime):
+            typ = pa.timestamp("us")
+        elif isinstance(t, Float):
+            typ = pa.float64()
+        elif isinstance(t, Integer):
+            typ = pa.int64()
+        else:
+            typ = pa.string()
+        fields.append(pa.field(col.name, typ, nullable=col.name != "id"))
+    return pa.schema(fields)
+
+
+def store_max_change_seq(db: Database) -> dict[str, int]:
+    """The newest ``change_seq`` of every mirrored table (index lookups, cheap)."""
+    out: dict[str, int] = {}
+    with db.read() as conn:
+        for name in MIRRORED_TABLES:
+            table = Base.metadata.tables[name]
+            out[name] = int(conn.execute(select(func.max(table.c.change_seq))).scalar() or 0)
+    return out
+
+
+def refresh(
+    db: Database,
+    mirror_dir: Path,
+    *,
+    on_progress: Progress | None = None,
+    grace_seconds: float = GRACE_SECONDS,
+    lock_timeout: float = -1,
+) -> Manifest:
+    """Copy every change past the watermarks into the mirror; returns the new manifest.
+
+    Holds the mirror's file lock for the whole refresh (``lock_timeout`` < 0: wait)."""
+    mirror_dir.mkdir(parents=True, exist_ok=True)
+    with FileLock(str(mirror_dir / LOCK_NAME), timeout=lock_timeout):
+        manifest = read_manifest(mirror_dir) or Manifest()
+        _sweep(mirror_dir, manifest, grace_seconds)
+        heads = store_max_change_seq(db)
+        total = sum(max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES)
+        copier = _Copier(db, mirror_dir, manifest, total, on_progress)
+        now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+        for name in MIRRORED_TABLES:
+            table = Base.metadata.tables[name]
+            _ensure_schema_file(mirror_dir, table)
+            copier.copy(table, heads[name])
+            manifest.table(name).refreshed_at = now
+        _write_manifest(mirror_dir, manifest)
+        if on_progress:
+            on_progress(total, total)
+        return manifest
+
+
+def _ensure_schema_file(mirror_dir: Path, table: Table) -> None:
+    path = mirror_dir / table.name / "schema.parquet"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _write_atomic(path, arrow_schema(table).empty_table())
+
+
+def _write_atomic(path: Path, data: pa.Table) -> None:
+    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
+    pq.write_table(data, tmp)
+    os.replace(tmp, path)
+
+
+def _sweep(mirror_dir: Path, manifest: Manifest, grace_seconds: float) -> None:
+    """Delete superseded files past the grace period and leftovers of crashed refreshes."""
+    now = time.time()
+    keep: list[tuple[str, float]] = []
+    for rel, since in manifest.garbage:
+        if now - since >= grace_seconds:
+            (mirror_dir / rel).unlink(missing_ok=True)
+        else:
+            keep.append((rel, since))
+    manifest.garbage = keep
+    referenced = {rel for state in manifest.tables.values() for rel in state.files}
+    referenced.update(rel for rel, _ in keep)
+    for name in MIRRORED_TABLES:
+        base = mirror_dir / name
+        if not base.is_dir():
+            continue
+        for path in base.glob("*/*.parquet"):
+            rel = path.relative_to(mirror_dir).as_posix()
+            if rel not in referenced:  # under the lock, unreferenced means abandoned
+                path.unlink(missing_ok=True)
+        for path in base.rglob(".tmp-*"):
+            path.unlink(missing_ok=True)
+
+
+class _Copier:
+    """Streams one table's changes into new partition files, then retires old copies."""
+
+    def __init__(
+        self,
+        db: Database,
+        mirror_dir: Path,
+        manifest: Manifest,
+        total: int,
+        on_progress: Progress | None,
+    ) -> None:
+        self.db = db
+        self.mirror_dir = mirror_dir
+        self.manifest = manifest
+        self.total = total
+        self.done = 0
+        self.on_progress = on_progress
+
+    def copy(self, table: Table, head: int) -> None:
+        state = self.manifest.table(table.name)
+        if head <= state.watermark:
+            return
+        schema = arrow_schema(table)
+        previous_files = dict(state.files)
+        writers = _PartitionWriters(self.mirror_dir, table.name, schema)
+        buffered: dict[str, list[pa.Table]] = {}
+        buffered_rows = 0
+        updated: list[np.ndarray] = []
+        try:
+            for chunk in _stream_changes(self.db, table, schema, state.watermark, head):
+                ids = chunk.column("id").to_numpy()
+                if state.max_id:
+                    updated.append(ids[ids <= state.max_id])
+                for key, part in _split_by_partition(table.name, chunk):
+                    buffered.setdefault(key, []).append(part)
+                buffered_rows += chunk.num_rows
+                if buffered_rows >= FLUSH_ROWS:
+                    writers.write_all(buffered)
+                    buffered, buffered_rows = {}, 0
+                self.done += chunk.num_rows
+                if self.on_progress:
+                    self.on_progress(min(self.done, self.total), self.total)
+            writers.write_all(buffered)
+            new_files = writers.close()
+        except BaseException:
+            writers.abort()
+            raise
+        stale = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
+        if stale.size:
+            self._retire_old_copies(state, previous_files, stale, schema)
+        state.files.update(new_files)
+        for partition in {rel.rsplit("/", 1)[0] for rel in new_files}:
+            self._compact(state, partition, schema)
+        state.watermark = head
+        state.rows = sum(f.rows for f in state.files.values())
+        state.max_id = max((f.max_id for f in state.files.values()), default=0)
+
+    def _retire_old_copies(
+        self,
+        state: TableState,
+        previous: dict[str, FileInfo],
+        stale: np.ndarray,
+        schema: pa.Schema,
+    ) -> None:
+        for rel, info in previous.items():
+            lo = int(np.searchsorted(stale, info.min_id, side="left"))
+            hi = int(np.searchsorted(stale, info.max_id, side="right"))
+            if lo == hi:
+                continue
+            path = self.mirror_dir / rel
+            ids = pq.read_table(path, columns=["id"]).column("id")
+            mask = pc.is_in(ids, value_set=pa.array(stale[lo:hi]))
+            if not pc.any(mask).as_py():
+                continue
+            kept = pq.read_table(path, schema=schema).filter(pc.invert(mask))
+            del state.files[rel]
+            self._retire(rel)
+            if kept.num_rows:
+                new_rel = _new_file_name(rel.split("/")[0], rel.split("/")[1])
+                _write_atomic(self.mirror_dir / new_rel, kept)
+                state.files[new_rel] = _info_of(kept)
+
+    def _compact(self, state: TableState, partition: str, schema: pa.Schema) -> None:
+        small = sorted(
+            rel
+            for rel, info in state.files.items()
+            if rel.startswith(partition + "/") and info.rows < SMALL_FILE_ROWS
+        )
+        if len(small) <= COMPACT_AFTER_FILES:
+            return
+        table_name, part = partition.split("/")
+        new_rel = _new_file_name(table_name, part)
+        target = self.mirror_dir / new_rel
+        tmp = target.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
+        rows, lo, hi = 0, None, None
+        with pq.ParquetWriter(tmp, schema) as writer:
+            for rel in small:
+                data = pq.read_table(self.mirror_dir / rel, schema=schema)
+                writer.write_table(data)
+                info = state.files[rel]
+                rows += info.rows
+                lo = info.min_id if lo is None else min(lo, info.min_id)
+                hi = info.max_id if hi is None else max(hi, info.max_id)
+        os.replace(tmp, target)
+        for rel in small:
+            del state.files[rel]
+            self._retire(rel)
+        state.files[new_rel] = FileInfo(rows, lo or 0, hi or 0)
+
+    def _retire(self, rel: str) -> None:
+        self.manifest.garbage.append((rel, time.time()))
+
+
+class _PartitionWriters:
+    """One open Parquet writer (a temporary file) per partition touched by a refresh."""
+
+    def __init__(self, mirror_dir: Path, table_name: str, schema: pa.Schema) -> None:
+        self.mirror_dir = mirror_dir
+        self.table_name = table_name
+        self.schema = schema
+        self.open: dict[str, tuple[Path, str, pq.ParquetWriter, FileInfo]] = {}
+        self.finished: list[tuple[Path, str, FileInfo]] = []
+
+    def write_all(self, buffered: dict[str, list[pa.Table]]) -> None:
+        for key, parts in buffered.items():
+            data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+            self._write(key, data)
+
+    def _write(self, key: str, data: pa.Table) -> None:
+        if key not in self.open:
+            if len(self.open) >= MAX_OPEN_WRITERS:
+                self._finish(next(iter(self.open)))
+            rel = _new_file_name(self.table_name, key)
+            target = self.mirror_dir / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            tmp = target.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
+            writer = pq.ParquetWriter(tmp, self.schema)
+            self.open[key] = (tmp, rel, writer, FileInfo(0, 0, 0))
+        tmp, rel, writer, info = self.open[key]
+        writer.write_table(data)
+        part = _info_of(data)
+        if info.rows == 0:
+            info.min_id, info.max_id = part.min_id, part.max_id
+        else:
+            info.min_id, info.max_id = min(info.min_id, part.min_id), max(info.max_id, part.max_id)
+        info.rows += part.rows
+
+    def _finish(self, key: str) -> None:
+        tmp, rel, writer, info = self.open.pop(key)
+        writer.close()
+        self.finished.append((tmp, rel, info))
+
+    def close(self) -> dict[str, FileInfo]:
+        """Close every writer and give the files their final names (still unlisted)."""
+        for key in list(self.open):
+            self._finish(key)
+        out: dict[str, FileInfo] = {}
+        for tmp, rel, info in self.finished:
+            os.replace(tmp, self.mirror_dir / rel)
+            out[rel] = info
+        return out
+
+    def abort(self) -> None:
+        for tmp, _rel, writer, _info in self.open.values():
+            writer.close()
+            tmp.unlink(missing_ok=True)
+        for tmp, _rel, _info in self.finished:
+            tmp.unlink(missing_ok=True)
+
+
+def _new_file_name(table_name: str, partition: str) -> str:
+    return f"{table_name}/{partition}/part-{time.time_ns():x}-{uuid.uuid4().hex[:8]}.parquet"
+
+
+def _info_of(data: pa.Table) -> FileInfo:
+    ids = data.column("id")
+    bounds = pc.min_max(ids).as_py()
+    return FileInfo(data.num_rows, int(bounds["min"] or 0), int(bounds["max"] or 0))
+
+
+def _split_by_partition(table_name: str, chunk: pa.Table) -> Iterator[tuple[str, pa.Table]]:
+    time_column = PARTITION_TIME_COLUMN.get(table_name)
+    if time_column is not None:
+        keys = pc.fill_null(pc.strftime(chunk.column(time_column), "month=%Y-%m"), "month=none")
+    else:
+        buckets = pc.divide(chunk.column("id"), pa.scalar(BUCKET_IDS, pa.int64()))
+        keys = pc.cast(buckets, pa.string())
+        keys = pc.binary_join_element_wise("bucket=", pc.utf8_lpad(keys, 5, "0"), "")
+    encoded = pc.dictionary_encode(keys).combine_chunks()
+    dictionary = encoded.dictionary.to_pylist()
+    if len(dictionary) == 1:
+        yield dictionary[0], chunk
+        return
+    indices = encoded.indices
+    for i, key in enumerate(dictionary):
+        yield key, chunk.filter(pc.equal(indices, i))
+
+
+def _stream_changes(
+    db: Database, table: Table, schema: pa.Schema, low: int, high: int
+) -> Iterator[pa.Table]:
+    """Rows with ``low < change_seq <= high`` in change order, as Arrow tables of a chunk.
+
+    Uses the driver's cursor directly (no SQLAlchemy row objects) and converts column-wise;
+    on PostgreSQL a server-side cursor keeps memory bounded."""
+    columns = [
+        f"CAST({c.name} AS TEXT)" if isinstance(c.type, JSON) else c.name for c in table.columns
+    ]
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {table.name} "
+        f"WHERE change_seq > {int(low)} AND change_seq <= {int(high)} ORDER BY change_seq"
+    )
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    with db.engine.connect() as conn:
+        raw: Any = conn.connection.driver_connection
+        if db.is_sqlite:
+            cursor = raw.cursor()
+        else:
+            cursor = raw.cursor(name=f"cxm_mirror_{uuid.uuid4().hex[:8]}")
+            cursor.itersize = CHUNK_ROWS
+        try:
+            cursor.execute(sql)
+            while True:
+                rows = cursor.fetchmany(CHUNK_ROWS)
+                if not rows:
+                    break
+                yield _to_arrow(rows, schema, json_columns, text_times=db.is_sqlite)
+        finally:
+            cursor.close()
+            if not db.is_sqlite:
+                raw.rollback()
+
+
+def _to_arrow(
+    rows: list[tuple[Any, ...]], schema: pa.Schema, json_columns: set[str], *, text_times: bool
+) -> pa.Table:
+    """Driver rows → an Arrow table in one conversion (rows as a struct array), then fix the
+    SQLite representations (times as text, booleans as 0/1) with vectorised casts."""
+    raw_fields = [pa.field(f.name, _raw_type(f.type, text_times)) for f in schema]
+    flat = pa.array(rows, type=pa.struct(raw_fields)).flatten()
+    arrays = []
+    for f, arr in zip(schema, flat, strict=True):
+        if arr.type != f.type:
+            arr = pc.cast(arr, f.type)
+        if f.name in json_columns:
+            arr = pc.if_else(pc.equal(arr, "null"), pa.scalar(None, pa.string()), arr)
+        arrays.append(arr)
+    return pa.Table.from_arrays(arrays, schema=schema)
+
+
+def _raw_type(typ: pa.DataType, text_times: bool) -> pa.DataType:
+    if text_times and pa.types.is_timestamp(typ):
+        return pa.string()
+    if text_times and pa.types.is_boolean(typ):
+        return pa.int64()
+    return typ
