@@ -1,0 +1,151 @@
+"""The app factory: one FastAPI app serving the REST API under ``/api/v1`` (OpenAPI at
+``/docs``), the server-rendered dashboard, static files and Plotly's JavaScript from the
+installed ``plotly`` package (no CDN).
+
+The lifespan opens the Runtime and runs the periodic mirror refresh in a background thread."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from importlib.resources import files
+from pathlib import Path
+
+import plotly
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import FileResponse, HTMLResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.middleware.sessions import SessionMiddleware
+
+from cxm.config import Settings, get_settings
+from cxm.services.runtime import open_runtime
+from cxm.services.scheduler import PeriodicTask
+from cxm.web.api import auth, imports, metrics, mirror, responses, taxonomy
+from cxm.web.errors import install_error_handlers
+from cxm.web.pages import data, login, overview, report, users
+from cxm.web.pages import taxonomy as taxonomy_page
+
+log = logging.getLogger(__name__)
+SESSION_COOKIE = "cxm_session"
+SESSION_MAX_AGE_SECONDS = 12 * 3600
+PLOTLY_JS = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+STATIC_DIR = Path(str(files("cxm.web").joinpath("static")))
+
+
+def _refresh_mirror_action(app: FastAPI) -> None:
+    from cxm.services import mirror as mirror_service
+
+    mirror_service.refresh_mirror(app.state.runtime)
+
+
+def install_api_docs(app: FastAPI) -> None:
+    """Swagger UI at /docs from the installed ``swagger-ui-bundle-v2`` package (no CDN)."""
+    try:
+        import swagger_ui_bundle
+    except ImportError:  # pragma: no cover - the package is a dependency
+        log.warning("swagger-ui-bundle-v2 is not installed: /docs falls back to a CDN")
+        app.get("/docs", include_in_schema=False)(
+            lambda: get_swagger_ui_html(openapi_url="/openapi.json", title="cxm API")
+        )
+        return
+    app.mount(
+        "/vendor/swagger",
+        StaticFiles(directory=swagger_ui_bundle.swagger_ui_path),
+        name="swagger",
+    )
+
+    @app.get("/docs", include_in_schema=False)
+    async def api_docs() -> HTMLResponse:
+        return get_swagger_ui_html(
+            openapi_url="/openapi.json",
+            title="cxm API",
+            swagger_js_url="/vendor/swagger/swagger-ui-bundle.js",
+            swagger_css_url="/vendor/swagger/swagger-ui.css",
+            swagger_favicon_url="/vendor/swagger/favicon-32x32.png",
+        )
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    """Build the app; pass ``settings`` in tests, else they come from ``CXM_`` variables."""
+    settings = settings or get_settings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        runtime = open_runtime(settings)
+        app.state.runtime = runtime
+        refresher = None
+        if settings.mirror_refresh_interval_seconds > 0 and settings.engine == "duckdb":
+            refresher = PeriodicTask(
+                "mirror-refresh",
+                settings.mirror_refresh_interval_seconds,
+                lambda: _refresh_mirror_action(app),
+            ).start()
+        app.state.mirror_refresher = refresher
+        try:
+            yield
+        finally:
+            if refresher is not None:
+                refresher.stop()
+            runtime.close()
+
+    app = FastAPI(
+        title="cxm",
+        summary="Customer Experience Management on your own data",
+        version="0.1.0",
+        docs_url=None,
+        redoc_url=None,
+        openapi_url="/openapi.json",
+        lifespan=lifespan,
+    )
+    app.add_middleware(
+        SessionMiddleware,
+        secret_key=settings.secret_key,
+        session_cookie=SESSION_COOKIE,
+        max_age=SESSION_MAX_AGE_SECONDS,
+        same_site="lax",
+        https_only=settings.env == "production",
+    )
+    install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response: Response = await call_next(request)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        if not request.url.path.startswith(("/static/", "/vendor/")):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+    for router in (
+        taxonomy.router,
+        imports.router,
+        responses.router,
+        metrics.router,
+        mirror.router,
+        auth.router,
+    ):
+        app.include_router(router, prefix="/api/v1")
+    for page in (login, overview, report, taxonomy_page, data, users):
+        app.include_router(page.router)
+
+    @app.get("/vendor/plotly.min.js", include_in_schema=False)
+    async def plotly_js() -> FileResponse:
+        return FileResponse(
+            PLOTLY_JS,
+            media_type="text/javascript",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
+
+    install_api_docs(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    async def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    return app

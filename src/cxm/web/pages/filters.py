@@ -1,0 +1,150 @@
+"""The filter bar shared by the overview and the report: parsed from and kept in the URL's
+query string (a GET form), so a link reproduces the view."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlencode
+
+from starlette.datastructures import QueryParams
+
+from cxm.domain.access import Principal
+from cxm.domain.dimensions import RESPONSE_SOURCES
+from cxm.domain.errors import ValidationFailed
+from cxm.domain.taxonomy import Taxonomy
+from cxm.services.overview import FILTER_DIMENSIONS, Filters
+from cxm.web import i18n
+from cxm.web.i18n import N_
+
+#: msgids of every dimension's name.
+DIMENSION_NAMES = {
+    "journey": N_("Journey"),
+    "stage": N_("Stage"),
+    "touchpoint": N_("Touch-point"),
+    "channel": N_("Channel"),
+    "product": N_("Product"),
+    "segment": N_("Segment"),
+    "lifecycle_stage": N_("Lifecycle stage"),
+    "department": N_("Department"),
+    "process": N_("Process"),
+    "transaction_type": N_("Transaction type"),
+    "source": N_("Source"),
+    "language": N_("Language"),
+}
+SOURCE_NAMES = {
+    "survey": N_("Survey"),
+    "api": N_("API"),
+    "import": N_("Import"),
+    "review": N_("Review"),
+    "social": N_("Social media"),
+    "word_of_mouth": N_("Word of mouth"),
+}
+
+
+@dataclass(frozen=True)
+class Option:
+    key: str
+    label: str
+    group: str | None
+    selected: bool
+
+
+@dataclass(frozen=True)
+class FilterField:
+    name: str
+    label: str
+    options: tuple[Option, ...]
+
+
+def dimension_name(dimension: str, language: str) -> str:
+    return i18n.gettext(language, DIMENSION_NAMES.get(dimension, dimension))
+
+
+def value_label(taxonomy: Taxonomy, dimension: str, key: str | None, language: str) -> str:
+    if key is None:
+        return i18n.gettext(language, "(none)")
+    if dimension == "source":
+        return i18n.gettext(language, SOURCE_NAMES.get(key, key))
+    if dimension == "language":
+        return i18n.LANGUAGE_NAMES.get(key, key)
+    try:
+        return taxonomy.label(dimension, key, language)
+    except ValidationFailed:
+        return key
+
+
+def allowed_values(taxonomy: Taxonomy, dimension: str) -> list[str]:
+    if dimension == "source":
+        return list(RESPONSE_SOURCES)
+    if dimension == "language":
+        return list(i18n.LANGUAGES)
+    return taxonomy.keys(dimension)
+
+
+def _parse_date(params: QueryParams, name: str) -> date | None:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name}: not a date (YYYY-MM-DD): '{raw}'", field=name) from exc
+
+
+def parse_filters(params: QueryParams, taxonomy: Taxonomy) -> Filters:
+    """Filters from a query string; unknown keys are errors naming the dimension."""
+    where: dict[str, tuple[str, ...]] = {}
+    for dimension in FILTER_DIMENSIONS:
+        values = tuple(v for v in params.getlist(dimension) if v)
+        if not values:
+            continue
+        known = set(allowed_values(taxonomy, dimension))
+        for value in values:
+            if value not in known:
+                raise ValidationFailed(f"{dimension}: unknown value '{value}'", field=dimension)
+        where[dimension] = values
+    return Filters(
+        since=_parse_date(params, "since"), until=_parse_date(params, "until"), where=where
+    )
+
+
+def filter_fields(
+    taxonomy: Taxonomy, filters: Filters, principal: Principal, language: str
+) -> tuple[FilterField, ...]:
+    """The select boxes of the filter bar; a scoped principal sees only its departments."""
+    fields = []
+    placement = taxonomy.touchpoint_placement()
+    scope = principal.department_scope
+    for dimension in FILTER_DIMENSIONS:
+        selected = set(filters.where.get(dimension, ()))
+        keys = allowed_values(taxonomy, dimension)
+        if dimension == "department" and scope is not None:
+            keys = [k for k in keys if k in scope]
+        options = []
+        for key in keys:
+            group = None
+            if dimension == "touchpoint" and key in placement:
+                journey, stage = placement[key]
+                group = (
+                    f"{taxonomy.label('journey', journey, language)} › "
+                    f"{taxonomy.label('stage', stage, language)}"
+                )
+            options.append(
+                Option(key, value_label(taxonomy, dimension, key, language), group, key in selected)
+            )
+        fields.append(FilterField(dimension, dimension_name(dimension, language), tuple(options)))
+    return tuple(fields)
+
+
+def filters_query(filters: Filters, **extra: str) -> str:
+    """The query string reproducing ``filters`` (plus ``extra`` parameters)."""
+    pairs: list[tuple[str, str]] = []
+    if filters.since:
+        pairs.append(("since", filters.since.isoformat()))
+    if filters.until:
+        pairs.append(("until", filters.until.isoformat()))
+    for dimension, values in filters.where.items():
+        pairs.extend((dimension, v) for v in values)
+    pairs.extend(extra.items())
+    return urlencode(pairs)

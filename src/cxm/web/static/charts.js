@@ -1,0 +1,14 @@
+// Draws every Plotly figure whose JSON the server put next to its container.
+(function () {
+  var pairs = [["trend", "trend-figure"], ["report-chart", "report-figure"]];
+  pairs.forEach(function (pair) {
+    var el = document.getElementById(pair[0]);
+    var data = document.getElementById(pair[1]);
+    if (!el || !data || !window.Plotly) { return; }
+    var figure = JSON.parse(data.textContent);
+    window.Plotly.newPlot(el, figure.data, figure.layout, {
+      responsive: true, displaylogo: false,
+      modeBarButtonsToRemove: ["select2d", "lasso2d"]
+    }).then(function () { el.setAttribute("data-rendered", "1"); });
+  });
+})();
