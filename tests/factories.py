@@ -35,15 +35,11 @@ def insert_rows(rt: Runtime, table_name: str, rows: Sequence[Mapping[str, Any]])
     now = datetime(2030, 1, 1)
     with rt.db.write(lock_key=table_name) as conn:
         seq = rt.db.next_change_seq(conn, table_name)
-        payload = [
-            {"updated_at": now, **row, "change_seq": seq + i} for i, row in enumerate(rows)
-        ]
+        payload = [{"updated_at": now, **row, "change_seq": seq + i} for i, row in enumerate(rows)]
         conn.execute(table.insert(), payload)
 
 
-def update_rows(
-    rt: Runtime, table_name: str, changes: Mapping[str, Mapping[str, Any]]
-) -> None:
+def update_rows(rt: Runtime, table_name: str, changes: Mapping[str, Mapping[str, Any]]) -> None:
     """Update rows by external id (as a re-import does): each gets a new change_seq."""
     table = Base.metadata.tables[table_name]
     with rt.db.write(lock_key=table_name) as conn:
