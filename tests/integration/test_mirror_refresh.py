@@ -175,7 +175,7 @@ def test_concurrent_reader_never_sees_partial_mirror(
                 assert table.num_rows == state["rows"]
                 assert table.column("external_id").null_count == 0
                 seen.append(table.num_rows)
-            except BaseException as exc:  # noqa: BLE001 - reported below
+            except BaseException as exc:
                 errors.append(exc)
                 return
 

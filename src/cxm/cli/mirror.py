@@ -27,7 +27,7 @@ def refresh_command() -> None:
                 TextColumn("[bold]mirror"),
                 BarColumn(),
                 TaskProgressColumn(),
-                TextColumn("{task.completed:,} / {task.total:,} changes"),
+                TextColumn("{task.completed:,} changes"),
                 TimeElapsedColumn(),
                 console=console,
                 transient=False,
