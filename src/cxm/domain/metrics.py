@@ -182,8 +182,7 @@ def finish_row(
 ) -> MetricRow:
     """One report row from a cell's statistics."""
     values = {
-        m: finish_nps(stats, min_n) if m == "nps" else finish_mean(m, stats, min_n)
-        for m in metrics
+        m: finish_nps(stats, min_n) if m == "nps" else finish_mean(m, stats, min_n) for m in metrics
     }
     return MetricRow(keys=dict(keys), n=stats.n, values=values)
 
