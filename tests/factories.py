@@ -117,3 +117,36 @@ def customer_rows(n: int, *, prefix: str = "c") -> list[dict[str, Any]]:
         }
         for i in range(n)
     ]
+
+
+# --- Added by the web helper: data with known numbers for dashboard and access tests -------
+
+
+def seed_departments(rt: Runtime) -> None:
+    """60 promoters in customer service and 40 detractors in billing, spread over 2025:
+    NPS is +20 overall, +100 for customer service and −100 for billing."""
+    start = datetime(2025, 1, 1)
+    rows = []
+    for i in range(100):
+        department, nps, segment, journey, touchpoint = (
+            ("customer_service", 10, "family", "get_help", "hotline")
+            if i < 60
+            else ("billing", 0, "senior", "use", "invoice")
+        )
+        rows.append(
+            {
+                "external_id": f"w{i}",
+                "source": "survey",
+                "responded_at": start + timedelta(days=(i * 3) % 360),
+                "nps": nps,
+                "csat": 5 if nps == 10 else 2,
+                "ces": 2 if nps == 10 else 6,
+                "language": "pl",
+                "journey": journey,
+                "touchpoint": touchpoint,
+                "department": department,
+                "segment": segment,
+                "channel": "call_center",
+            }
+        )
+    insert_responses(rt, rows)
