@@ -113,9 +113,12 @@ def rank_touchpoints(
         and row.keys.get("touchpoint") is not None
     ]
     ranked.sort(key=lambda r: (-(r.nps.value or 0.0), r.key))
-    best = tuple(ranked[:count])
-    rest = [r for r in reversed(ranked) if r not in best]
-    return best, tuple(rest[:count]), len(ranked)
+    # With fewer than 2 × count touch-points the lists split them rather than overlap.
+    best_count = min(count, (len(ranked) + 1) // 2)
+    worst_count = min(count, len(ranked) - best_count)
+    best = tuple(ranked[:best_count])
+    worst = tuple(reversed(ranked[len(ranked) - worst_count :]))
+    return best, worst, len(ranked)
 
 
 def build_overview(rt: Runtime, filters: Filters, principal: Principal | None) -> Overview:

@@ -40,8 +40,8 @@ def metric_cell(value: MetricValue | None, metric: str, language: str) -> Metric
         return MetricCell(metric, name, hint, value.n, True, "", "", "", "", "")
     digits = 0 if metric == "nps" else 2
     interval = (
-        f"{i18n.format_number(value.low, language, digits)} – "
-        f"{i18n.format_number(value.high, language, digits)}"
+        f"{_minus(i18n.format_number(value.low, language, digits))} – "
+        f"{_minus(i18n.format_number(value.high, language, digits))}"
         if value.low is not None and value.high is not None
         else ""
     )
@@ -66,3 +66,8 @@ def metric_cell(value: MetricValue | None, metric: str, language: str) -> Metric
     return MetricCell(
         metric, name, hint, value.n, False, shown, interval, margin, top2, top2_interval
     )
+
+
+def _minus(text: str) -> str:
+    """A typographic minus, so negative numbers read as such next to an en dash."""
+    return text.replace("-", "−")

@@ -12,3 +12,12 @@
     }).then(function () { el.setAttribute("data-rendered", "1"); });
   });
 })();
+
+// Filter forms leave empty fields out of the URL, so a shared link shows only what is set.
+document.querySelectorAll("form.filter-bar").forEach(function (form) {
+  form.addEventListener("submit", function () {
+    form.querySelectorAll("input, select").forEach(function (field) {
+      if (field.name && !field.value) { field.disabled = true; }
+    });
+  });
+});
