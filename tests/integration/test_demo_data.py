@@ -9,12 +9,23 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 from demo_fixture import open_demo
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 
+from conftest import make_settings
+from cxm.analytics import reset_engines
 from cxm.domain.dimensions import SEVEN_DIMENSIONS
-from cxm.services.demo import DemoSummary, effects, write_demo_source
+from cxm.domain.errors import ValidationFailed
+from cxm.domain.metrics import MetricQuery
+from cxm.services import reports
+from cxm.services.demo import (
+    DemoSummary,
+    effects,
+    existing_demo,
+    generate_demo,
+    write_demo_source,
+)
 from cxm.services.demo.comments import comment_catalogue
-from cxm.services.runtime import Runtime
+from cxm.services.runtime import Runtime, open_runtime
 from cxm.store.tables import Customer, Employee, Interaction, Response
 
 Demo = tuple[Runtime, DemoSummary]
@@ -64,7 +75,7 @@ def test_values_are_taxonomy_keys_and_employees_cover_every_department(demo: Dem
         departments = {v for (v,) in conn.execute(select(Employee.department).distinct())}
         roles = {v for (v,) in conn.execute(select(Employee.role).distinct())}
         english = conn.execute(
-            select(func.avg((Customer.language == "en").cast(Interaction.duration_seconds.type)))
+            select(func.avg(case((Customer.language == "en", 1.0), else_=0.0)))
         ).scalar()
     assert departments == set(taxonomy.keys("department"))
     assert set(taxonomy.back_office_departments()) <= departments
@@ -115,3 +126,29 @@ def test_same_seed_gives_same_files_and_other_seed_differs(demo: Demo, tmp_path:
     assert first.equals(pq.read_table(b.files["responses"][0]))
     assert not first.equals(pq.read_table(c.files["responses"][0]))
     assert a.counts == b.counts
+
+
+def test_unknown_size_is_refused_before_anything_is_written(demo: Demo) -> None:
+    rt, _ = demo
+    with pytest.raises(ValidationFailed) as info:
+        generate_demo(rt, "huge")
+    assert info.value.field == "size"
+    marker = existing_demo(rt)
+    assert marker is not None and (marker.size, marker.seed) == ("small", 7)
+
+
+@pytest.mark.postgres
+def test_demo_on_postgres_imports_everything_and_reveals_billing(
+    pg_url: str, tmp_path: Path
+) -> None:
+    rt = open_runtime(make_settings(tmp_path / "cxm-data", pg_url))
+    try:
+        summary = generate_demo(rt, "small", seed=7)
+        assert summary.rejected == 0 and summary.imported == summary.counts
+        report = reports.metric_report(rt, MetricQuery(metrics=("nps",), by=("department",)))
+        nps = {r.keys["department"]: r.values["nps"].value for r in report.rows}
+        assert min(nps, key=lambda d: nps[d] if nps[d] is not None else 1e9) == "billing"
+        assert existing_demo(rt) is not None
+    finally:
+        rt.close()
+        reset_engines()
