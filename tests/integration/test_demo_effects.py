@@ -48,23 +48,29 @@ def test_app_touchpoint_nps_and_csat_drop_after_release_with_disjoint_intervals(
         assert after.high < before.low, (metric, before, after)
 
 
+def _z(before: MetricValue, after: MetricValue) -> float:
+    """How many standard errors apart two values are (margins are 95 % half-widths)."""
+    se = ((before.margin or 0) ** 2 + (after.margin or 0) ** 2) ** 0.5 / 1.96
+    return abs((before.value or 0) - (after.value or 0)) / se
+
+
 def test_other_touchpoints_stay_stable_around_release_date(demo: Demo) -> None:
     rt, summary = demo
     cut = effects.DETERIORATION_DATE
     before = _by_touchpoint(rt, "nps", since=summary.date_from, until=cut - timedelta(days=1))
     after = _by_touchpoint(rt, "nps", since=cut, until=summary.date_to)
-    drop = (
-        before[effects.DETERIORATING_TOUCHPOINT].value
-        - after[effects.DETERIORATING_TOUCHPOINT].value
-    )
+    app = effects.DETERIORATING_TOUCHPOINT
+    drop = (before[app].value or 0) - (after[app].value or 0)
+    assert _z(before[app], after[app]) > 6
     compared = 0
     for tp, b in before.items():
         a = after.get(tp)
-        if tp == effects.DETERIORATING_TOUCHPOINT or a is None or a.insufficient or b.insufficient:
+        if tp == app or a is None or a.insufficient or b.insufficient:
             continue
         compared += 1
-        assert abs(b.value - a.value) < drop / 2, (tp, b.value, a.value)
-        assert a.high >= b.low and b.high >= a.low, (tp, b, a)  # intervals overlap
+        # ~20 comparisons: a Bonferroni-style bound keeps pure noise from failing the test
+        assert _z(b, a) < 3.5, (tp, b, a)
+        assert abs((b.value or 0) - (a.value or 0)) < 0.6 * drop, (tp, b.value, a.value)
     assert compared >= 10
 
 
