@@ -195,7 +195,7 @@ async def report_page(
         columns=tuple(
             dimension_name(c, language)
             if c in DIMENSION_NAMES
-            else i18n.gettext(language, GRAIN_NAMES.get(c, "Period"))
+            else i18n.gettext(language, GRAIN_NAMES.get(c, N_("Period")))
             for c in columns
         ),
         rows=tuple(_row_view(taxonomy, r, language) for r in report.rows),
