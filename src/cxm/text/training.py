@@ -2,10 +2,10 @@
 
 A TF-IDF of word (1-2) and character (2-5) n-grams feeds a linear support-vector
 classifier. Stratified k-fold cross-validation measures it beside the built-in analyser
-on the very same held-out folds; the model is then fitted on all rows and saved, with its evaluation, in a directory
-(the data directory's ``models/text``). It is used only when its held-out macro-F1 beats
-the built-in analyser's. Models are pickled scikit-learn objects: load them only from the
-company's own data directory."""
+on the very same held-out folds; the model is then fitted on all rows and saved, with its
+evaluation, in a directory (the data directory's ``models/text``). It is used only when
+its held-out macro-F1 beats the built-in analyser's. Models are pickled scikit-learn
+objects: load them only from the company's own data directory."""
 
 from __future__ import annotations
 
