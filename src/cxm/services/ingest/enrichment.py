@@ -1,0 +1,221 @@
+"""From a validated batch to rows ready to write: references resolved to ids, journey and
+stage placed from the touch-point, missing dimensions inherited (interaction → response,
+customer → interaction and response), and columns converted to Python lists once."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from cxm.domain.dimensions import SEVEN_DIMENSIONS
+from cxm.domain.taxonomy import Taxonomy
+from cxm.services.ingest.validation import CheckedBatch
+from cxm.services.runtime import Runtime
+from cxm.store import bulk
+
+#: What a reference column resolves to: table, looked-up columns.
+_LOOKUPS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "customers": ("customers", ("id", "segment", "lifecycle_stage")),
+    "employees": ("employees", ("id",)),
+    "interactions": (
+        "interactions",
+        (
+            "id",
+            "customer_id",
+            "employee_id",
+            "journey",
+            "stage",
+            "touchpoint",
+            *SEVEN_DIMENSIONS,
+        ),
+    ),
+}
+_REF_COLUMNS = {
+    "customer_external_id": "customers",
+    "employee_external_id": "employees",
+    "interaction_external_id": "interactions",
+}
+_NOUN = {"customers": "customer", "employees": "employee", "interactions": "interaction"}
+
+#: Master data keeps columns a file does not have; events are replaced whole.
+_PARTIAL_UPDATE = ("customers", "employees")
+#: NOT NULL columns and their value for new rows when the file lacks them.
+_INSERT_DEFAULTS: dict[str, dict[str, Any]] = {
+    "customers": {
+        "consent_email": False,
+        "consent_survey": False,
+        "consent_profiling": False,
+        "created_at": None,
+    },
+    "employees": {"active": True},
+    "responses": {},
+    "interactions": {},
+}
+
+
+@dataclass
+class WritePlan:
+    """Columns (``external_id`` first), one list of values per column, and what to update."""
+
+    columns: list[str]
+    values: list[list[Any]]
+    update: list[str]
+
+
+def prepare_write(rt: Runtime, kind: str, batch: CheckedBatch) -> WritePlan:
+    """Resolve, derive and convert; rows with problems (also new ones found here) are dropped."""
+    refs = _resolve_references(rt, batch)
+    cols = dict(batch.columns)
+    present = set(cols) | set(batch.objects)
+    if kind == "interactions":
+        _derive_interaction(rt.taxonomy, cols, refs, batch.n)
+    elif kind == "responses":
+        _derive_response(rt.taxonomy, cols, refs, batch.n)
+    for name, ref_kind in _REF_COLUMNS.items():
+        if name in cols:
+            cols.pop(name)
+            key = f"{_NOUN[ref_kind]}_id"
+            if key not in cols:
+                cols[key] = refs[ref_kind]["id"]
+    keep = _accepted_mask(batch)
+    columns = ["external_id", *[c for c in cols if c != "external_id"]]
+    values = [_to_list(cols[c].filter(keep)) for c in columns]
+    count = len(values[0])
+    for name, objects in batch.objects.items():
+        columns.append(name)
+        values.append(
+            [
+                json.dumps(o, ensure_ascii=False) if o is not None else None
+                for o, k in zip(objects, keep.to_pylist(), strict=True)
+                if k
+            ]
+        )
+    now = bulk.format_timestamp(bulk.utc_now())
+    for name, default in _INSERT_DEFAULTS[kind].items():
+        if name not in columns:
+            columns.append(name)
+            values.append([default if default is not None else now] * count)
+        elif name == "created_at":
+            index = columns.index(name)
+            values[index] = [v if v is not None else now for v in values[index]]
+        elif default is not None:
+            index = columns.index(name)
+            values[index] = [v if v is not None else default for v in values[index]]
+    if kind in _PARTIAL_UPDATE:
+        update = [c for c in columns[1:] if c in present]
+    else:
+        update = [c for c in columns[1:] if c not in _INSERT_DEFAULTS[kind] or c in present]
+    return WritePlan(columns, values, update)
+
+
+def _accepted_mask(batch: CheckedBatch) -> pa.Array:
+    keep = np.ones(batch.n, dtype=bool)
+    if batch.problems:
+        keep[list(batch.problems)] = False
+    return pa.array(keep)
+
+
+def _to_list(array: pa.Array) -> list[Any]:
+    if pa.types.is_timestamp(array.type):
+        array = array.cast(pa.string())
+    return array.to_pylist()
+
+
+def _resolve_references(rt: Runtime, batch: CheckedBatch) -> dict[str, dict[str, pa.Array]]:
+    """Per referenced kind: looked-up columns aligned with the batch (null when absent)."""
+    resolved: dict[str, dict[str, pa.Array]] = {}
+    for column, ref_kind in _REF_COLUMNS.items():
+        keys = batch.columns.get(column)
+        if keys is None:
+            continue
+        table, wanted = _LOOKUPS[ref_kind]
+        unique = [k for k in pc.unique(keys).to_pylist() if k is not None]
+        found = bulk.lookup_rows(rt.db, table, unique, wanted) if unique else {}
+        missing = pc.and_(
+            pc.is_valid(keys),
+            pc.invert(pc.is_in(keys, value_set=pa.array(list(found), pa.string()))),
+        )
+        batch.flag_mask(missing, column, keys, f"no {_NOUN[ref_kind]} with this external id")
+        index = pc.index_in(keys, value_set=pa.array(list(found), pa.string()))
+        rows = list(found.values())
+        resolved[ref_kind] = {
+            name: pa.array([r[i] for r in rows]).take(index) if rows else pa.nulls(batch.n)
+            for i, name in enumerate(wanted)
+        }
+    return resolved
+
+
+def _placement(taxonomy: Taxonomy, touchpoints: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
+    """(journey, stage, department) of every touch-point key (null for null)."""
+    keys, journeys, stages, departments = [], [], [], []
+    for journey, stage, tp in taxonomy.touchpoints():
+        keys.append(tp.key)
+        journeys.append(journey.key)
+        stages.append(stage.key)
+        departments.append(tp.department)
+    index = pc.index_in(touchpoints, value_set=pa.array(keys, pa.string()))
+    return (
+        pa.array(journeys, pa.string()).take(index),
+        pa.array(stages, pa.string()).take(index),
+        pa.array(departments, pa.string()).take(index),
+    )
+
+
+def _column(cols: dict[str, pa.Array], name: str, n: int) -> pa.Array:
+    return cols.get(name, pa.nulls(n, pa.string()))
+
+
+def _coalesce(*arrays: pa.Array | None) -> pa.Array:
+    present = [
+        a.cast(pa.string()) if pa.types.is_null(a.type) else a for a in arrays if a is not None
+    ]
+    return pc.coalesce(*present) if len(present) > 1 else present[0]
+
+
+def _derive_interaction(
+    taxonomy: Taxonomy, cols: dict[str, pa.Array], refs: dict[str, dict[str, pa.Array]], n: int
+) -> None:
+    journey, stage, department = _placement(taxonomy, cols["touchpoint"])
+    cols["journey"], cols["stage"] = journey, stage
+    cols["department"] = _coalesce(cols.get("department"), department)
+    customer = refs.get("customers", {})
+    for name in ("segment", "lifecycle_stage"):
+        cols[name] = _coalesce(customer.get(name), pa.nulls(n, pa.string()))
+
+
+def _derive_response(
+    taxonomy: Taxonomy, cols: dict[str, pa.Array], refs: dict[str, dict[str, pa.Array]], n: int
+) -> None:
+    interaction = refs.get("interactions", {})
+    customer = refs.get("customers", {})
+    if interaction:
+        cols["customer_id"] = _coalesce_ids(customer.get("id"), interaction["customer_id"])
+        cols["interaction_id"] = interaction["id"]
+        cols["employee_id"] = _coalesce_ids(
+            refs.get("employees", {}).get("id"), interaction["employee_id"]
+        )
+    touchpoint = _coalesce(
+        cols.get("touchpoint"), interaction.get("touchpoint"), pa.nulls(n, pa.string())
+    )
+    journey, stage, department = _placement(taxonomy, touchpoint)
+    cols["touchpoint"] = touchpoint
+    cols["journey"] = _coalesce(journey, interaction.get("journey"))
+    cols["stage"] = _coalesce(stage, interaction.get("stage"))
+    for name in SEVEN_DIMENSIONS:
+        inherited: list[pa.Array | None] = [cols.get(name), interaction.get(name)]
+        if name in ("segment", "lifecycle_stage"):
+            inherited.append(customer.get(name))
+        if name == "department":
+            inherited.append(department)
+        cols[name] = _coalesce(*inherited, pa.nulls(n, pa.string()))
+
+
+def _coalesce_ids(first: pa.Array | None, second: pa.Array) -> pa.Array:
+    if first is None:
+        return second
+    return pc.coalesce(first.cast(pa.int64()), second.cast(pa.int64()))

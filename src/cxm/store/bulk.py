@@ -1,0 +1,262 @@
+"""Bulk writes of the experience tables: batch upserts by external id, id lookups, import runs.
+
+Hot paths use driver SQL (``executemany`` of ``INSERT … ON CONFLICT(external_id) DO UPDATE``),
+which SQLite and PostgreSQL (psycopg) both accept. Every upserted row gets a fresh
+``change_seq`` and ``updated_at`` inside the table's write lock, so the mirror's watermark
+sees it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from itertools import repeat
+from typing import Any, cast
+
+from sqlalchemy import Connection, Table, desc, insert, select, update
+from sqlalchemy.orm import aliased
+
+from cxm.store.database import Database
+from cxm.store.tables import Base, Customer, Employee, ImportRun, Interaction, Response
+
+#: External ids per ``IN (…)`` query; well under SQLite's 32,766 bound variables.
+LOOKUP_CHUNK = 5_000
+_TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def format_timestamp(value: datetime) -> str:
+    """The text form SQLAlchemy stores on SQLite (PostgreSQL parses it as well)."""
+    return value.strftime(_TIMESTAMP)
+
+
+def _mark(conn: Connection) -> str:
+    return "?" if conn.dialect.paramstyle == "qmark" else "%s"
+
+
+def find_rows(
+    conn: Connection, table_name: str, external_ids: Iterable[str], columns: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """external id → the requested columns, for the ids that exist (chunked IN queries).
+
+    Runs on the raw driver cursor: a batch may resolve tens of thousands of rows."""
+    mark = _mark(conn)
+    wanted = ", ".join(("external_id", *columns))
+    ids = list(external_ids)
+    found: dict[str, tuple[Any, ...]] = {}
+    cursor = conn.connection.cursor()
+    try:
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start : start + LOOKUP_CHUNK]
+            cursor.execute(
+                f"SELECT {wanted} FROM {table_name} "
+                f"WHERE external_id IN ({', '.join([mark] * len(chunk))})",
+                tuple(chunk),
+            )
+            for row in cursor.fetchall():
+                found[row[0]] = tuple(row[1:])
+    finally:
+        cursor.close()
+    return found
+
+
+def lookup_rows(
+    db: Database, table_name: str, external_ids: Iterable[str], columns: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """:func:`find_rows` on a reader connection."""
+    with db.read() as conn:
+        return find_rows(conn, table_name, external_ids, columns)
+
+
+def upsert_rows(
+    db: Database,
+    table_name: str,
+    columns: Sequence[str],
+    values: Sequence[Sequence[Any]],
+    update_columns: Sequence[str],
+) -> tuple[int, int]:
+    """Insert or update rows by external id in one transaction; (inserted, updated).
+
+    ``values`` holds one list per column (``columns[0]`` must be ``external_id``);
+    ``update_columns`` are replaced on conflict (columns absent from the input are kept)."""
+    if columns[0] != "external_id":
+        raise ValueError("the first column must be external_id")
+    count = len(values[0])
+    if not count:
+        return 0, 0
+    all_columns = [*columns, "change_seq", "updated_at"]
+    assignments = ", ".join(
+        f"{c} = excluded.{c}" for c in (*update_columns, "change_seq", "updated_at")
+    )
+    now = format_timestamp(utc_now())
+    with db.write(lock_key=table_name) as conn:
+        mark = _mark(conn)
+        sql = (
+            f"INSERT INTO {table_name} ({', '.join(all_columns)}) "
+            f"VALUES ({', '.join([mark] * len(all_columns))}) "
+            f"ON CONFLICT (external_id) DO UPDATE SET {assignments}"
+        )
+        # new rows get ids above the current maximum (writers of the table are serialised)
+        top = conn.exec_driver_sql(f"SELECT max(id) FROM {table_name}").scalar() or 0
+        first = db.next_change_seq(conn, table_name)
+        rows = list(zip(*values, range(first, first + count), repeat(now, count), strict=True))
+        conn.exec_driver_sql(sql, rows)
+        inserted = int(
+            conn.exec_driver_sql(
+                f"SELECT count(*) FROM {table_name} WHERE id > {mark}", (top,)
+            ).scalar_one()
+        )
+    return inserted, count - inserted
+
+
+# --- bulk loads ----------------------------------------------------------------------------
+
+#: Secondary indexes maintained in random order during a load; on SQLite they cut a large
+#: load's speed about five-fold (measured: 21 k → 123 k rows/s at 1 M rows), while building
+#: them afterwards is one sort.
+DEFERRABLE_INDEXES: dict[str, tuple[str, ...]] = {
+    "responses": (
+        "ix_responses_responded_at",
+        "ix_responses_customer_id",
+        "ix_responses_interaction_id",
+    ),
+    "interactions": ("ix_interactions_occurred_at", "ix_interactions_customer_id"),
+}
+
+
+def should_defer_indexes(db: Database, table_name: str, incoming_rows: int) -> bool:
+    """Worth it on SQLite when the load is large next to what the table already holds."""
+    if not db.is_sqlite or table_name not in DEFERRABLE_INDEXES or incoming_rows < 100_000:
+        return False
+    return incoming_rows * 10 >= count_rows(db, table_name)
+
+
+@contextmanager
+def deferred_indexes(db: Database, table_name: str) -> Iterator[None]:
+    """Drop a table's deferrable indexes for a bulk load and rebuild them afterwards.
+
+    If the process dies in between, :func:`restore_indexes` (run before every import)
+    rebuilds them."""
+    table = Base.metadata.tables[table_name]
+    names = DEFERRABLE_INDEXES.get(table_name, ())
+    with db.write(lock_key=table_name) as conn:
+        for index in table.indexes:
+            if index.name in names:
+                index.drop(conn, checkfirst=True)
+    try:
+        yield
+    finally:
+        restore_indexes(db, table_name)
+
+
+def restore_indexes(db: Database, table_name: str) -> None:
+    """Create any missing index of a table (idempotent and cheap when none is missing)."""
+    table = Base.metadata.tables[table_name]
+    with db.write(lock_key=table_name) as conn:
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
+
+
+# --- the single-response fast path ------------------------------------------------------
+
+
+def save_response(db: Database, values: dict[str, Any]) -> tuple[int, bool]:
+    """Insert or update one response by external id; (id, created). ``values`` are ready."""
+    table = cast(Table, Response.__table__)
+    with db.write(lock_key="responses") as conn:
+        mark = _mark(conn)
+        existing = conn.exec_driver_sql(
+            f"SELECT id FROM responses WHERE external_id = {mark}", (values["external_id"],)
+        ).scalar()
+        row = {
+            **values,
+            "change_seq": db.next_change_seq(conn, "responses"),
+            "updated_at": utc_now(),
+        }
+        if existing is None:
+            new_id = conn.execute(insert(table).returning(table.c.id), row).scalar_one()
+            return int(new_id), True
+        conn.execute(update(table).where(table.c.id == existing), row)
+        return int(existing), False
+
+
+def fetch_response(db: Database, external_id: str) -> dict[str, Any] | None:
+    """One response with the external ids of its customer, interaction and employee."""
+    r = Response.__table__
+    customer = aliased(Customer)
+    interaction = aliased(Interaction)
+    employee = aliased(Employee)
+    query = (
+        select(
+            r,
+            customer.external_id.label("customer_external_id"),
+            interaction.external_id.label("interaction_external_id"),
+            employee.external_id.label("employee_external_id"),
+        )
+        .select_from(r)
+        .outerjoin(customer, customer.id == r.c.customer_id)
+        .outerjoin(interaction, interaction.id == r.c.interaction_id)
+        .outerjoin(employee, employee.id == r.c.employee_id)
+        .where(r.c.external_id == external_id)
+    )
+    with db.read() as conn:
+        found = conn.execute(query).mappings().first()
+    return dict(found) if found is not None else None
+
+
+# --- import runs --------------------------------------------------------------------------
+
+
+def start_import_run(db: Database, kind: str, source: str) -> int:
+    table = cast(Table, ImportRun.__table__)
+    with db.write() as conn:
+        run_id = conn.execute(
+            insert(table).returning(table.c.id),
+            {"kind": kind, "source": source[:1024], "started_at": utc_now(), "status": "running"},
+        ).scalar_one()
+    return int(run_id)
+
+
+def finish_import_run(
+    db: Database,
+    run_id: int,
+    *,
+    status: str,
+    rows_read: int,
+    inserted: int,
+    updated: int,
+    rejected: int,
+    rejects_path: str | None,
+) -> None:
+    table = cast(Table, ImportRun.__table__)
+    with db.write() as conn:
+        conn.execute(
+            update(table)
+            .where(table.c.id == run_id)
+            .values(
+                status=status,
+                finished_at=utc_now(),
+                rows_read=rows_read,
+                rows_inserted=inserted,
+                rows_updated=updated,
+                rows_rejected=rejected,
+                rejects_path=rejects_path,
+            )
+        )
+
+
+def list_import_runs(db: Database, limit: int = 20) -> list[dict[str, Any]]:
+    """The most recent import runs, newest first."""
+    table = cast(Table, ImportRun.__table__)
+    with db.read() as conn:
+        rows = conn.execute(select(table).order_by(desc(table.c.id)).limit(limit)).mappings()
+        return [dict(row) for row in rows]
+
+
+def count_rows(db: Database, table_name: str) -> int:
+    """Rows of one experience table (for summaries and tests)."""
+    with db.read() as conn:
+        return int(conn.exec_driver_sql(f"SELECT count(*) FROM {table_name}").scalar_one())
