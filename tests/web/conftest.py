@@ -9,12 +9,21 @@ from pathlib import Path
 import pytest
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from web_helpers import PASSWORD, USERS, csrf_of, log_in, web_settings_for
 
 from cxm.config import Settings
 from cxm.services import auth
 from cxm.services.runtime import Runtime
 from cxm.web.app import create_app
+
+
+@pytest.fixture(autouse=True)
+def light_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2 with small cost parameters: the web tests create many users."""
+    light = PasswordHash((Argon2Hasher(time_cost=1, memory_cost=1024, parallelism=1),))
+    monkeypatch.setattr(auth, "_hasher", light)
 
 
 @pytest.fixture
