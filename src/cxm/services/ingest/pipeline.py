@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cxm.domain.errors import MalformedFile, ValidationFailed
+from cxm.domain.errors import ValidationFailed
+from cxm.services import mirror
 from cxm.services.ingest.columns import KINDS
 from cxm.services.ingest.enrichment import WritePlan, prepare_write
 from cxm.services.ingest.readers import ParquetSource, RawBatch, open_source, records_to_columns
@@ -187,14 +188,8 @@ def _finish(rt: Runtime, summary: ImportSummary, status: str) -> None:
 def _refresh_mirror(rt: Runtime, summary: ImportSummary) -> None:
     """Bring the analytical copy up to date; the import stands even if this fails."""
     try:
-        from cxm.services import mirror
-    except ModuleNotFoundError as exc:  # the mirror service is written by another area
-        if exc.name != "cxm.services.mirror":
-            raise
-        return
-    try:
         mirror.refresh_mirror(rt)
-    except Exception as exc:
+    except Exception as exc:  # committed rows must not be reported as failed
         summary.mirror_error = f"{type(exc).__name__}: {exc}"
 
 
@@ -216,6 +211,3 @@ def recent_imports(rt: Runtime, limit: int = 20) -> list[ImportRunView]:
         )
         for row in bulk.list_import_runs(rt.db, limit)
     ]
-
-
-__all__ = ["MalformedFile", "import_file", "import_records", "recent_imports"]
