@@ -87,9 +87,21 @@ def parse_breakdown(request: Request) -> tuple[tuple[str, ...], Grain | None]:
     return by, grain
 
 
+def period_text(value: date, grain: str) -> str:
+    """A time bucket as people write it: 2025-03, 2025 Q1, 2025-W09, 2025-03-14."""
+    if grain == "month":
+        return value.strftime("%Y-%m")
+    if grain == "quarter":
+        return f"{value.year} Q{(value.month - 1) // 3 + 1}"
+    if grain == "week":
+        year, week, _ = value.isocalendar()
+        return f"{year}-W{week:02d}"
+    return value.isoformat()
+
+
 def _key_text(taxonomy: Taxonomy, name: str, value: Any, language: str) -> str:
     if isinstance(value, date):
-        return value.isoformat()
+        return period_text(value, name)
     return value_label(taxonomy, name, None if value is None else str(value), language)
 
 
