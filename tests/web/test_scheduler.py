@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +42,23 @@ def test_periodic_task_survives_a_failing_run() -> None:
 def test_periodic_task_refuses_a_non_positive_interval() -> None:
     with pytest.raises(ValueError):
         PeriodicTask("never", 0, lambda: None)
+
+
+def test_server_refreshes_the_mirror_in_the_background(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from web_helpers import web_settings_for
+
+    from cxm.services import mirror
+    from cxm.web.app import create_app
+    from factories import seed_departments
+
+    app = create_app(web_settings_for(tmp_path / "data", mirror_refresh_interval_seconds=0.05))
+    with TestClient(app):
+        refresher = app.state.mirror_refresher
+        assert refresher is not None and refresher.running
+        seed_departments(app.state.runtime)
+        deadline = time.monotonic() + 10
+        while mirror.mirror_status(app.state.runtime).table("responses").rows < 100:
+            assert time.monotonic() < deadline, "the mirror was not refreshed"
+            time.sleep(0.05)
+    assert not refresher.running  # stopped with the app
