@@ -31,7 +31,7 @@ _NIP = re.compile(
 _ALONE_BEFORE = r"(?<!\d)(?<!\d[.,-])"
 _ALONE_AFTER = rf"(?!\d)(?![.,-]\d){_NOT_MONEY}"
 _PHONES = (
-    re.compile(rf"(?<![\w+])(?:\+|00)\d{{1,3}}(?:[ .-]?\(?\d{{1,4}}\)?){{2,5}}(?!\d){_NOT_MONEY}"),
+    re.compile(rf"(?<![\w+./-])(?:\+|00(?!0))\d{{1,3}}(?:[ .-]?\(?\d{{1,4}}\)?){{2,5}}(?!\d){_NOT_MONEY}"),
     re.compile(
         r"(?i:\b(?:tel|telefon\w*|nr tel|komórk\w*|kom|phone|mobile|call me at|cell))"
         rf"\.?\s*:?\s*\d{{9}}(?!\d){_NOT_MONEY}"
@@ -121,7 +121,7 @@ def _replace(
 
 
 def _phone_digits_ok(text: str) -> bool:
-    return 7 <= len(_digits(text)) <= 15
+    return 9 <= len(_digits(text)) <= 15
 
 
 def _name_sub(match: re.Match[str]) -> str:

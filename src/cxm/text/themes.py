@@ -183,13 +183,15 @@ def discover_themes(
             )
             lemmas.append(lemma if content else None)
         seen: set[str] = set()
+        previous: tuple[int, str] | None = None
         for i, current in enumerate(lemmas):
             if current is None:
                 continue
             seen.add(current)
-            following = lemmas[i + 1] if i + 1 < len(lemmas) else None
-            if following is not None and following != current:
-                seen.add(f"{current} {following}")
+            # two content words with at most one function word between them make a phrase
+            if previous is not None and i - previous[0] <= 2 and previous[1] != current:
+                seen.add(f"{previous[1]} {current}")
+            previous = (i, current)
         for key in seen:
             (bigrams if " " in key else unigrams)[key] += 1
             bucket = samples.setdefault(key, [])
