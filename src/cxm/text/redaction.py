@@ -31,7 +31,9 @@ _NIP = re.compile(
 _ALONE_BEFORE = r"(?<!\d)(?<!\d[.,-])"
 _ALONE_AFTER = rf"(?!\d)(?![.,-]\d){_NOT_MONEY}"
 _PHONES = (
-    re.compile(rf"(?<![\w+./-])(?:\+|00(?!0))\d{{1,3}}(?:[ .-]?\(?\d{{1,4}}\)?){{2,5}}(?!\d){_NOT_MONEY}"),
+    re.compile(
+        r"(?<![\w+./-])(?:\+|00(?!0))\d{1,3}(?:[ .-]?\(?\d{1,4}\)?){2,5}(?!\d)" + _NOT_MONEY
+    ),
     re.compile(
         r"(?i:\b(?:tel|telefon\w*|nr tel|komórk\w*|kom|phone|mobile|call me at|cell))"
         rf"\.?\s*:?\s*\d{{9}}(?!\d){_NOT_MONEY}"
