@@ -226,3 +226,12 @@ def test_static_assets_and_plotly_are_served_locally(client: TestClient) -> None
     assert "/vendor/swagger/swagger-ui-bundle.js" in docs and "cdn." not in docs
     assert client.get("/vendor/swagger/swagger-ui-bundle.js").status_code == 200
     assert client.get("/openapi.json").json()["paths"]["/api/v1/taxonomy"].keys() == {"get", "put"}
+
+
+def test_data_page_lists_recent_imports(login: Login, rt: Runtime) -> None:
+    from cxm.services import ingest
+
+    summary = ingest.import_records(rt, "customers", [{"external_id": "k1", "name": "Anna"}])
+    assert summary.inserted == 1
+    [run] = _context(login("ola"), "/data")["context"]["imports"]
+    assert (run["kind"], run["inserted"], run["rejected"]) == ("customers", "1", "0")

@@ -22,6 +22,7 @@ from cxm.domain.metrics import (
     MetricRow,
     MetricValue,
 )
+from cxm.services import reports
 from cxm.services.runtime import Runtime
 
 RANKED = 5
@@ -87,8 +88,6 @@ class Overview:
 
 
 def _report(rt: Runtime, query: MetricQuery, principal: Principal | None) -> MetricReport:
-    from cxm.services import reports  # the analytics helper's service
-
     return reports.metric_report(rt, query, principal)
 
 

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from cxm.domain.access import Principal
+from cxm.services import ingest, mirror
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
@@ -57,25 +57,6 @@ class DataContext:
     refreshed: bool
 
 
-def _mirror_status(rt: Any) -> Any:
-    from cxm.services import mirror
-
-    return mirror.mirror_status(rt)
-
-
-def _recent_imports(rt: Any) -> list[Any]:
-    from cxm.services import ingest
-
-    runs: list[Any] = ingest.recent_imports(rt, limit=20)
-    return runs
-
-
-def _refresh(rt: Any) -> Any:
-    from cxm.services import mirror
-
-    return mirror.refresh_mirror(rt)
-
-
 def _count(value: int, language: str) -> str:
     return i18n.format_number(value, language, 0)
 
@@ -88,8 +69,8 @@ async def data_page(
     principal: Principal = DataReader,
     refreshed: int = 0,
 ) -> Response:
-    status = await call_service(rt, _mirror_status, rt)
-    runs = await call_service(rt, _recent_imports, rt)
+    status = await call_service(rt, mirror.mirror_status, rt)
+    runs = await call_service(rt, ingest.recent_imports, rt, limit=20)
     age = status.age_seconds
     ctx = DataContext(
         engine=rt.settings.engine,
@@ -132,5 +113,5 @@ async def data_page(
 
 @router.post("/data/refresh", include_in_schema=False)
 async def refresh_now(rt: RuntimeDep, principal: Principal = DataReader) -> Response:
-    await run_in_threadpool(_refresh, rt)  # slow (writes Parquet): off the event loop
+    await run_in_threadpool(mirror.refresh_mirror, rt)  # slow (writes Parquet): off the event loop
     return RedirectResponse("/data?refreshed=1", status_code=303)
