@@ -36,7 +36,7 @@ _PHONES = (
     ),
     re.compile(
         r"(?i:\b(?:tel|telefon\w*|nr tel|komórk\w*|kom|phone|mobile|call me at|cell))"
-        rf"\.?\s*:?\s*\d{{9}}(?!\d){_NOT_MONEY}"
+        rf"\.?\s*:?\s*(?P<value>\d{{9}})(?!\d){_NOT_MONEY}"
     ),
     re.compile(_ALONE_BEFORE + r"\d{3}[ -]\d{3}[ -]\d{3}" + _ALONE_AFTER),
     re.compile(_ALONE_BEFORE + r"\(?\d{2}\)?[ -]\d{3}[ -]\d{2}[ -]\d{2}" + _ALONE_AFTER),
@@ -115,7 +115,13 @@ def _replace(
 
     def apply(text: str) -> str:
         def sub(match: re.Match[str]) -> str:
-            return placeholder if valid is None or valid(match.group(0)) else match.group(0)
+            whole = match.group(0)
+            if valid is not None and not valid(whole):
+                return whole
+            if "value" not in pattern.groupindex:
+                return placeholder
+            # keep the words before the number ("tel. 600123456" -> "tel. [PHONE]")
+            return whole[: match.start("value") - match.start()] + placeholder
 
         return pattern.sub(sub, text)
 
@@ -124,6 +130,12 @@ def _replace(
 
 def _phone_digits_ok(text: str) -> bool:
     return 9 <= len(_digits(text)) <= 15
+
+
+def _international_ok(text: str) -> bool:
+    # "00" written without any grouping is more likely an identifier than a phone number
+    grouped = text.startswith("+") or any(ch in text for ch in " -.()")
+    return grouped and _phone_digits_ok(text)
 
 
 def _name_sub(match: re.Match[str]) -> str:
@@ -140,7 +152,8 @@ _STEPS: tuple[Callable[[str], str], ...] = (
     _replace(_CARD, "card", lambda s: 13 <= len(_digits(s)) <= 19 and luhn_valid(_digits(s))),
     _replace(_PESEL, "pesel", pesel_valid),
     _replace(_NIP, "nip", lambda s: nip_valid(_digits(s))),
-    *(_replace(p, "phone", _phone_digits_ok) for p in _PHONES),
+    _replace(_PHONES[0], "phone", _international_ok),
+    *(_replace(p, "phone", _phone_digits_ok) for p in _PHONES[1:]),
 )
 _HAS_DIGIT = re.compile(r"\d")
 
