@@ -34,7 +34,14 @@ def test_lexicon_rows_are_unique_with_valid_valence_and_emotions() -> None:
 
 def test_rules_cover_both_languages() -> None:
     rules = yaml.safe_load(LEXICONS.joinpath("rules.yaml").read_text("utf-8"))
-    for key in ("negators", "intensifiers", "contrast", "contrast_cancel", "concessive"):
+    for key in (
+        "negators",
+        "intensifiers",
+        "contrast",
+        "contrast_cancel",
+        "concessive",
+        "conditional",
+    ):
         assert set(rules[key]) == {"pl", "en"}, key
     assert all(-3 <= v <= 3 for v in rules["emoticons"].values())
     assert all(e in EMOTIONS for _, e in rules["emoji"].values())

@@ -80,3 +80,15 @@ def test_text_without_opinion_is_neutral() -> None:
 def test_score_stays_within_bounds() -> None:
     text = "najgorszy fatalny skandal oszustwo tragedia " * 20
     assert -1.0 <= score(text, "pl") < -0.99
+
+
+def test_concessive_and_conditional_clauses_weigh_less() -> None:
+    assert score("Choć obsługa miła, towar zły", "pl") < 0
+    assert score("Although the staff were nice, the room was dirty", "en") < 0
+    assert score("If the staff were friendly, it would be great", "en") < score(
+        "The staff were friendly, it was great", "en"
+    )
+
+
+def test_not_only_but_also_is_no_contrast() -> None:
+    assert score("Rozczaruje nie tylko fanów, ale również widzów", "pl") < 0

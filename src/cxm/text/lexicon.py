@@ -104,6 +104,7 @@ def load_lexicon(languages: tuple[str, ...]) -> Lexicon:
         contrast.update(rules["contrast"][language])
         cancel.update(rules["contrast_cancel"][language])
         concessive.update(rules["concessive"][language])
+        concessive.update(rules["conditional"][language])
         if language == "pl":
             for term, entry in _read_tsv(language):
                 if " " not in term:
