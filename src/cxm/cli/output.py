@@ -7,6 +7,7 @@ from contextlib import contextmanager
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from cxm.domain.errors import CxmError
 
@@ -20,5 +21,5 @@ def cxm_errors(exit_code: int = 1) -> Iterator[None]:
     try:
         yield
     except CxmError as exc:
-        err_console.print(f"[bold red]error[/] [{exc.code}] {exc.message}")
+        err_console.print(f"[bold red]error[/] \\[{exc.code}] {escape(exc.message)}")
         raise typer.Exit(exit_code) from exc

@@ -17,20 +17,27 @@ class Runtime:
     settings: Settings
     db: Database
     _taxonomy: Taxonomy | None = field(default=None, repr=False)
+    _taxonomy_mtime: float | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def taxonomy(self) -> Taxonomy:
         from cxm.services import taxonomy as taxonomy_service
 
+        path = self.settings.resolved_taxonomy_file
+        mtime = path.stat().st_mtime if path.exists() else None
         with self._lock:
-            if self._taxonomy is None:
+            # another worker process may have replaced the file: reload when it changed
+            if self._taxonomy is None or mtime != self._taxonomy_mtime:
                 self._taxonomy = taxonomy_service.load_taxonomy(self.settings)
+                self._taxonomy_mtime = path.stat().st_mtime
             return self._taxonomy
 
     def replace_taxonomy(self, taxonomy: Taxonomy) -> None:
+        path = self.settings.resolved_taxonomy_file
         with self._lock:
             self._taxonomy = taxonomy
+            self._taxonomy_mtime = path.stat().st_mtime if path.exists() else None
 
     def close(self) -> None:
         self.db.dispose()

@@ -49,7 +49,11 @@ SMALL_FILE_ROWS = 250_000
 COMPACT_AFTER_FILES = 8
 BUCKET_IDS = 100_000
 MAX_OPEN_WRITERS = 128
-PARTITION_TIME_COLUMN = {"responses": "responded_at", "interactions": "occurred_at"}
+PARTITION_TIME_COLUMN = {
+    "responses": "responded_at",
+    "interactions": "occurred_at",
+    "comment_analyses": "responded_at",
+}
 
 Progress = Callable[[int, int], None]
 

@@ -170,4 +170,37 @@ class ImportRun(Base):
     status: Mapped[str] = mapped_column(String(16), default="running")
 
 
-MIRRORED_TABLES = ("customers", "employees", "interactions", "responses")
+class CommentAnalysis(Base):
+    """Text analysis of one response's comment: language, sentiment, emotions, themes.
+
+    One row per response (re-analysis updates it); ``analyser_version`` says which analyser
+    produced it so a better one can re-run. ``themes`` is ``|``-delimited (``|price|delivery|``)
+    so every engine can filter and explode it. ``responded_at`` is copied from the response
+    so the mirror partitions it by month like responses."""
+
+    __tablename__ = "comment_analyses"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    response_id: Mapped[int] = mapped_column(ForeignKey("responses.id"), unique=True)
+    responded_at: Mapped[datetime] = mapped_column(DateTime)
+    analyser_version: Mapped[str] = mapped_column(String(64))
+    language: Mapped[str] = mapped_column(String(8))
+    sentiment: Mapped[str] = mapped_column(String(8))
+    sentiment_score: Mapped[float] = mapped_column(Float)
+    joy: Mapped[float] = mapped_column(Float)
+    trust: Mapped[float] = mapped_column(Float)
+    fear: Mapped[float] = mapped_column(Float)
+    surprise: Mapped[float] = mapped_column(Float)
+    sadness: Mapped[float] = mapped_column(Float)
+    disgust: Mapped[float] = mapped_column(Float)
+    anger: Mapped[float] = mapped_column(Float)
+    anticipation: Mapped[float] = mapped_column(Float)
+    frustration: Mapped[float] = mapped_column(Float)
+    disappointment: Mapped[float] = mapped_column(Float)
+    delight: Mapped[float] = mapped_column(Float)
+    themes: Mapped[str] = mapped_column(String(1024), default="|")
+    redacted_comment: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+    change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+MIRRORED_TABLES = ("customers", "employees", "interactions", "responses", "comment_analyses")
