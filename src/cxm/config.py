@@ -42,6 +42,15 @@ class Settings(BaseSettings):
     import_batch_size: int = Field(default=20_000, description="Rows per import batch.")
     secret_key: str = Field(default=DEV_SECRET, description="Signs session cookies and CSRF.")
     default_language: Literal["pl", "en"] = "pl"
+    text_languages: tuple[str, ...] = Field(
+        default=("pl", "en"),
+        description="Languages comments may be in; detection never guesses outside them.",
+    )
+    keep_original_comments: bool = Field(
+        default=True,
+        description="Keep the unredacted comment in the store; pages and exports always "
+        "show the redacted text.",
+    )
     host: str = "127.0.0.1"
     port: int = 8000
 
