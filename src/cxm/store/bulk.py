@@ -7,6 +7,7 @@ sees it."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -127,28 +128,40 @@ DEFERRABLE_INDEXES: dict[str, tuple[str, ...]] = {
 }
 
 
-def should_defer_indexes(db: Database, table_name: str, incoming_rows: int) -> bool:
+#: Loads smaller than this keep their indexes.
+BULK_MIN_ROWS = 100_000
+
+
+def worth_bulk_load(db: Database, table_name: str, incoming_rows: int) -> bool:
     """Worth it on SQLite when the load is large next to what the table already holds."""
-    if not db.is_sqlite or table_name not in DEFERRABLE_INDEXES or incoming_rows < 100_000:
+    if not db.is_sqlite or table_name not in DEFERRABLE_INDEXES or incoming_rows < BULK_MIN_ROWS:
         return False
     return incoming_rows * 10 >= count_rows(db, table_name)
 
 
-@contextmanager
-def deferred_indexes(db: Database, table_name: str) -> Iterator[None]:
-    """Drop a table's deferrable indexes for a bulk load and rebuild them afterwards.
+#: WAL pages (4 KiB) a bulk load lets accumulate before checkpointing (≈800 MB): checkpoints
+#: after every batch wait on the disk (measured 60 k → 70-89 k rows/s at 1 M rows).
+BULK_WAL_PAGES = 200_000
+_DEFAULT_WAL_PAGES = 1_000
 
-    If the process dies in between, :func:`restore_indexes` (run before every import)
-    rebuilds them."""
+
+@contextmanager
+def bulk_load(db: Database, table_name: str) -> Iterator[None]:
+    """A large load on SQLite: the table's deferrable indexes are dropped and rebuilt after,
+    and the WAL checkpoints rarely. If the process dies in between, :func:`restore_indexes`
+    (run before every import) rebuilds the indexes."""
     table = Base.metadata.tables[table_name]
     names = DEFERRABLE_INDEXES.get(table_name, ())
     with db.write(lock_key=table_name) as conn:
+        conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={BULK_WAL_PAGES}")
         for index in table.indexes:
             if index.name in names:
                 index.drop(conn, checkfirst=True)
     try:
         yield
     finally:
+        with db.write(lock_key=table_name) as conn:
+            conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={_DEFAULT_WAL_PAGES}")
         restore_indexes(db, table_name)
 
 
@@ -164,22 +177,35 @@ def restore_indexes(db: Database, table_name: str) -> None:
 
 
 def save_response(db: Database, values: dict[str, Any]) -> tuple[int, bool]:
-    """Insert or update one response by external id; (id, created). ``values`` are ready."""
-    table = cast(Table, Response.__table__)
+    """Insert or update one response by external id; (id, created).
+
+    ``values`` are final column values (timestamps as datetimes, answers as a dict); driver
+    SQL keeps the time inside the write lock to a few tens of microseconds."""
+    row = dict(values)
+    for name, value in row.items():
+        if isinstance(value, datetime):
+            row[name] = format_timestamp(value)
+    if row.get("answers") is not None:
+        row["answers"] = json.dumps(row["answers"], ensure_ascii=False)
     with db.write(lock_key="responses") as conn:
         mark = _mark(conn)
         existing = conn.exec_driver_sql(
-            f"SELECT id FROM responses WHERE external_id = {mark}", (values["external_id"],)
+            f"SELECT id FROM responses WHERE external_id = {mark}", (row["external_id"],)
         ).scalar()
-        row = {
-            **values,
-            "change_seq": db.next_change_seq(conn, "responses"),
-            "updated_at": utc_now(),
-        }
+        row["change_seq"] = db.next_change_seq(conn, "responses")
+        row["updated_at"] = format_timestamp(utc_now())
+        names = list(row)
         if existing is None:
-            new_id = conn.execute(insert(table).returning(table.c.id), row).scalar_one()
+            new_id = conn.exec_driver_sql(
+                f"INSERT INTO responses ({', '.join(names)}) "
+                f"VALUES ({', '.join([mark] * len(names))}) RETURNING id",
+                tuple(row.values()),
+            ).scalar_one()
             return int(new_id), True
-        conn.execute(update(table).where(table.c.id == existing), row)
+        conn.exec_driver_sql(
+            f"UPDATE responses SET {', '.join(f'{n} = {mark}' for n in names)} WHERE id = {mark}",
+            (*row.values(), existing),
+        )
         return int(existing), False
 
 

@@ -58,6 +58,26 @@ _INSERT_DEFAULTS: dict[str, dict[str, Any]] = {
 }
 
 
+class ReferenceCache:
+    """External id → looked-up row, kept across the batches of one import (files repeat the
+    same customers over and over); bounded, then simply cleared."""
+
+    def __init__(self, limit: int = 500_000) -> None:
+        self._limit = limit
+        self._rows: dict[str, dict[str, tuple[Any, ...]]] = {}
+
+    def lookup(self, rt: Runtime, ref_kind: str, keys: list[str]) -> dict[str, tuple[Any, ...]]:
+        known = self._rows.setdefault(ref_kind, {})
+        missing = [k for k in keys if k not in known]
+        if missing:
+            table, wanted = _LOOKUPS[ref_kind]
+            found = bulk.lookup_rows(rt.db, table, missing, wanted)
+            if len(known) + len(found) > self._limit:
+                known.clear()
+            known.update(found)
+        return {k: known[k] for k in keys if k in known}
+
+
 @dataclass
 class WritePlan:
     """Columns (``external_id`` first), one list of values per column, and what to update."""
@@ -67,9 +87,11 @@ class WritePlan:
     update: list[str]
 
 
-def prepare_write(rt: Runtime, kind: str, batch: CheckedBatch) -> WritePlan:
+def prepare_write(
+    rt: Runtime, kind: str, batch: CheckedBatch, cache: ReferenceCache | None = None
+) -> WritePlan:
     """Resolve, derive and convert; rows with problems (also new ones found here) are dropped."""
-    refs = _resolve_references(rt, batch)
+    refs = _resolve_references(rt, batch, cache or ReferenceCache())
     cols = dict(batch.columns)
     present = set(cols) | set(batch.objects)
     if kind == "interactions":
@@ -126,16 +148,18 @@ def _to_list(array: pa.Array) -> list[Any]:
     return array.to_pylist()
 
 
-def _resolve_references(rt: Runtime, batch: CheckedBatch) -> dict[str, dict[str, pa.Array]]:
+def _resolve_references(
+    rt: Runtime, batch: CheckedBatch, cache: ReferenceCache
+) -> dict[str, dict[str, pa.Array]]:
     """Per referenced kind: looked-up columns aligned with the batch (null when absent)."""
     resolved: dict[str, dict[str, pa.Array]] = {}
     for column, ref_kind in _REF_COLUMNS.items():
         keys = batch.columns.get(column)
         if keys is None:
             continue
-        table, wanted = _LOOKUPS[ref_kind]
+        wanted = _LOOKUPS[ref_kind][1]
         unique = [k for k in pc.unique(keys).to_pylist() if k is not None]
-        found = bulk.lookup_rows(rt.db, table, unique, wanted) if unique else {}
+        found = cache.lookup(rt, ref_kind, unique) if unique else {}
         missing = pc.and_(
             pc.is_valid(keys),
             pc.invert(pc.is_in(keys, value_set=pa.array(list(found), pa.string()))),

@@ -12,7 +12,7 @@ from typing import Any
 from cxm.domain.errors import ValidationFailed
 from cxm.services import mirror
 from cxm.services.ingest.columns import KINDS
-from cxm.services.ingest.enrichment import WritePlan, prepare_write
+from cxm.services.ingest.enrichment import ReferenceCache, WritePlan, prepare_write
 from cxm.services.ingest.readers import ParquetSource, RawBatch, open_source, records_to_columns
 from cxm.services.ingest.summary import ImportRunView, ImportSummary, Reject, RejectLog
 from cxm.services.ingest.validation import check_batch
@@ -60,13 +60,14 @@ def import_file(
     bulk.restore_indexes(rt.db, kind)  # an earlier load may have died with them dropped
     summary.run_id = bulk.start_import_run(rt.db, kind, str(path.resolve()))
     status = "failed"
-    defer = source.unit == "rows" and bulk.should_defer_indexes(rt.db, kind, source.total or 0)
+    defer = source.unit == "rows" and bulk.worth_bulk_load(rt.db, kind, source.total or 0)
     try:
+        cache = ReferenceCache()
         prepared = (
-            _prepare(rt, kind, raw, "import", source.position)
+            _prepare(rt, kind, raw, "import", source.position, cache)
             for raw in source.batches(rt.settings.import_batch_size)
         )
-        with bulk.deferred_indexes(rt.db, kind) if defer else nullcontext():
+        with bulk.bulk_load(rt.db, kind) if defer else nullcontext():
             for batch in prepared:
                 _write_batch(rt, kind, batch, summary, log)
                 if on_progress is not None:
@@ -107,6 +108,7 @@ def import_records(
     status = "failed"
     try:
         size = rt.settings.import_batch_size
+        cache = ReferenceCache()
         for start in range(0, len(records), size):
             chunk = records[start : start + size]
             good = [(start + i + 1, r) for i, r in enumerate(chunk) if isinstance(r, dict)]
@@ -116,7 +118,7 @@ def import_records(
                 if not isinstance(r, dict)
             ]
             raw = RawBatch(records_to_columns([r for _, r in good]), [n for n, _ in good], bad)
-            _write_batch(rt, kind, _prepare(rt, kind, raw, "api", 0), summary, log)
+            _write_batch(rt, kind, _prepare(rt, kind, raw, "api", 0, cache), summary, log)
         status = summary.status
     finally:
         summary.seconds = time.perf_counter() - started
@@ -138,7 +140,12 @@ class _Prepared:
 
 
 def _prepare(
-    rt: Runtime, kind: str, raw: RawBatch, default_source: str, position: int
+    rt: Runtime,
+    kind: str,
+    raw: RawBatch,
+    default_source: str,
+    position: int,
+    cache: ReferenceCache,
 ) -> _Prepared:
     rejected: list[list[Reject]] = list(raw.unreadable)
     plan = None
@@ -147,7 +154,7 @@ def _prepare(
         checked = check_batch(
             kind, raw.columns, raw.lines, rt.taxonomy, default_source=default_source
         )
-        plan = prepare_write(rt, kind, checked)
+        plan = prepare_write(rt, kind, checked, cache)
         rejected.extend(checked.problems.values())
         ignored = checked.ignored
     return _Prepared(raw.size, position, rejected, plan, ignored)

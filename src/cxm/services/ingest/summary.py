@@ -25,7 +25,10 @@ class Reject:
         return f"{source}:{self.line}:{self.field}: {self.reason}{value}"
 
     def to_dict(self) -> dict[str, Any]:
-        return {"line": self.line, "field": self.field, "value": self.value, "reason": self.reason}
+        value = self.value
+        if not isinstance(value, str | int | float | bool | type(None)):
+            value = str(value)  # e.g. a Parquet timestamp: the JSON answer stays valid
+        return {"line": self.line, "field": self.field, "value": value, "reason": self.reason}
 
 
 def _quote(value: Any) -> str:
