@@ -130,6 +130,25 @@ def test_customer_reimport_keeps_columns_the_file_lacks(runtime: Runtime, tmp_pa
     }
 
 
+def test_master_data_blanks_never_erase_but_events_are_replaced(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    import_file(runtime, "customers", write_records(tmp_path / "c.csv", CUSTOMERS))
+    created = rows(runtime, "SELECT created_at FROM customers WHERE external_id = 'C2'")
+    path = tmp_path / "c2.jsonl"
+    path.write_text(
+        '{"external_id": "C1", "segment": "", "email": "nowy@example.pl"}\n'
+        '{"external_id": "C2", "lifecycle_stage": "at_risk"}\n',
+        encoding="utf-8",
+    )
+    summary = import_file(runtime, "customers", path)
+    assert (summary.inserted, summary.updated) == (0, 2)
+    got = {r["external_id"]: r for r in rows(runtime, "SELECT * FROM customers")}
+    assert (got["C1"]["segment"], got["C1"]["email"]) == ("family", "nowy@example.pl")
+    assert (got["C2"]["email"], got["C2"]["lifecycle_stage"]) == ("john@example.com", "at_risk")
+    assert got["C2"]["created_at"] == created[0]["created_at"]
+
+
 def test_bad_rows_are_rejected_with_line_and_field_and_good_rows_land(
     runtime: Runtime, tmp_path: Path
 ) -> None:

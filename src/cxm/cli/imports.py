@@ -27,7 +27,7 @@ KIND_HELP = "What the file holds: " + ", ".join(ingest.KINDS) + "."
 def import_command(
     kind: str = typer.Argument(..., help=KIND_HELP, metavar="KIND"),
     file: Path = typer.Argument(
-        ..., help="A .csv, .jsonl/.ndjson (optionally .gz) or .parquet file."
+        ..., help="A .csv, .jsonl/.ndjson (optionally .gz) or .parquet file.", metavar="FILE"
     ),
     rejects: Path | None = typer.Option(
         None, "--rejects", help="Where to write rejected rows (default: FILE.rejects.txt)."

@@ -78,11 +78,14 @@ def upsert_rows(
     columns: Sequence[str],
     values: Sequence[Sequence[Any]],
     update_columns: Sequence[str],
+    *,
+    keep_when_null: Sequence[str] = (),
 ) -> tuple[int, int]:
     """Insert or update rows by external id in one transaction; (inserted, updated).
 
     ``values`` holds one list per column (``columns[0]`` must be ``external_id``);
-    ``update_columns`` are replaced on conflict (columns absent from the input are kept)."""
+    ``update_columns`` are replaced on conflict, except that a null in one of
+    ``keep_when_null`` keeps the stored value."""
     if columns[0] != "external_id":
         raise ValueError("the first column must be external_id")
     count = len(values[0])
@@ -90,7 +93,10 @@ def upsert_rows(
         return 0, 0
     all_columns = [*columns, "change_seq", "updated_at"]
     assignments = ", ".join(
-        f"{c} = excluded.{c}" for c in (*update_columns, "change_seq", "updated_at")
+        f"{c} = COALESCE(excluded.{c}, {table_name}.{c})"
+        if c in keep_when_null
+        else f"{c} = excluded.{c}"
+        for c in (*update_columns, "change_seq", "updated_at")
     )
     now = format_timestamp(utc_now())
     with db.write(lock_key=table_name) as conn:

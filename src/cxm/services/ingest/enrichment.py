@@ -42,7 +42,7 @@ _REF_COLUMNS = {
 }
 _NOUN = {"customers": "customer", "employees": "employee", "interactions": "interaction"}
 
-#: Master data keeps columns a file does not have; events are replaced whole.
+#: Master data keeps what a file leaves out or blank; events are replaced whole.
 _PARTIAL_UPDATE = ("customers", "employees")
 #: NOT NULL columns and their value for new rows when the file lacks them.
 _INSERT_DEFAULTS: dict[str, dict[str, Any]] = {
@@ -85,6 +85,7 @@ class WritePlan:
     columns: list[str]
     values: list[list[Any]]
     update: list[str]
+    keep_when_null: list[str]
 
 
 def prepare_write(
@@ -129,10 +130,12 @@ def prepare_write(
             index = columns.index(name)
             values[index] = [v if v is not None else default for v in values[index]]
     if kind in _PARTIAL_UPDATE:
-        update = [c for c in columns[1:] if c in present]
-    else:
-        update = [c for c in columns[1:] if c not in _INSERT_DEFAULTS[kind] or c in present]
-    return WritePlan(columns, values, update)
+        # master data: a blank never erases, and the creation time is set once
+        update = [c for c in columns[1:] if c in present and c != "created_at"]
+        nullable = [c for c in update if c not in _INSERT_DEFAULTS[kind]]
+        return WritePlan(columns, values, update, nullable)
+    update = [c for c in columns[1:] if c not in _INSERT_DEFAULTS[kind] or c in present]
+    return WritePlan(columns, values, update, [])
 
 
 def _accepted_mask(batch: CheckedBatch) -> pa.Array:

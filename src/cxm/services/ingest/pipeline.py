@@ -170,7 +170,9 @@ def _write_batch(
             summary.ignored_columns.append(name)
     if batch.plan is not None and batch.plan.values[0]:
         plan = batch.plan
-        inserted, updated = bulk.upsert_rows(rt.db, kind, plan.columns, plan.values, plan.update)
+        inserted, updated = bulk.upsert_rows(
+            rt.db, kind, plan.columns, plan.values, plan.update, keep_when_null=plan.keep_when_null
+        )
         summary.inserted += inserted
         summary.updated += updated
     for problems in sorted(batch.rejected, key=lambda p: p[0].line):
