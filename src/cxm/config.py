@@ -25,10 +25,11 @@ class Settings(BaseSettings):
     taxonomy_file: Path | None = Field(
         default=None, description="Company CX model (YAML); default: data_dir/taxonomy.yaml."
     )
-    analytics_engine: Literal["duckdb", "postgres"] | None = Field(
+    analytics_engine: Literal["duckdb", "postgres", "spark"] | None = Field(
         default=None,
         description="Where analytics run; default duckdb over the mirror, "
-        "postgres when the system of record is PostgreSQL.",
+        "postgres when the system of record is PostgreSQL; spark: PySpark (local mode) "
+        "over the mirror (optional extra `cxm[spark]`).",
     )
     mirror_max_age_seconds: float = Field(
         default=60.0, description="Analytics refresh the mirror first when it is older."
@@ -77,7 +78,7 @@ class Settings(BaseSettings):
         return self.resolved_database_url.startswith("postgresql")
 
     @property
-    def engine(self) -> Literal["duckdb", "postgres"]:
+    def engine(self) -> Literal["duckdb", "postgres", "spark"]:
         if self.analytics_engine:
             return self.analytics_engine
         return "postgres" if self.is_postgres else "duckdb"

@@ -5,6 +5,9 @@
   manifest and are re-created only when the manifest changes (a ``stat`` per query).
 * ``postgres``: the system of record on PostgreSQL, read directly (a ``search_path`` given
   in the URL's ``options`` is honoured).
+* ``spark``: PySpark in local mode (the optional ``spark`` extra) over the same Parquet
+  mirror: one SparkSession per process, a temporary view per mirrored table listing the
+  manifest's files (see ``cxm.analytics.spark``).
 
 Analytics never run on SQLite: asking for the ``postgres`` engine with a SQLite store is an
 ``EngineUnavailable`` error."""
@@ -25,7 +28,7 @@ from ibis.backends import BaseBackend
 from cxm.config import Settings
 from cxm.domain.errors import EngineUnavailable
 
-EngineName = Literal["duckdb", "postgres"]
+EngineName = Literal["duckdb", "postgres", "spark"]
 #: The mirror's manifest (written by the store's mirror writer): the contract between the two.
 MANIFEST_NAME = "manifest.json"
 
@@ -58,6 +61,10 @@ def connect(settings: Settings) -> Engine:
     """The engine the settings choose, cached per process (fresh views on DuckDB)."""
     if settings.engine == "postgres":
         return _postgres(settings)
+    if settings.engine == "spark":
+        from cxm.analytics.spark import connect_spark
+
+        return connect_spark(settings.mirror_dir)
     return _duckdb(settings.mirror_dir)
 
 

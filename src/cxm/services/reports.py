@@ -96,7 +96,7 @@ def metric_report(
     validate_query(query)
     query = scoped_query(query, principal)
     settings = rt.settings
-    if settings.engine == "duckdb":
+    if settings.engine in ("duckdb", "spark"):
         ensure_fresh(rt)
     engine = analytics.connect(settings)
     min_n = query.min_n if query.min_n is not None else settings.min_responses

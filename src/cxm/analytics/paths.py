@@ -1,0 +1,153 @@
+"""Customer paths on an engine, with window functions (nothing per customer leaves it).
+
+* Common paths: each customer's interactions in time order (``lag`` drops a repeat of the
+  previous touch-point/stage, ``row_number`` numbers the steps), the first N steps pivoted
+  into columns, then counted per distinct path; ``rank`` keeps the top N with their ties.
+* Transitions: each customer's first arrival at every stage; stage i → i+1 converts when
+  the customer reached i+1 no earlier than i. Median and p90 of the time between them are
+  exact: ``row_number`` over the sorted durations picks the two order statistics around
+  each quantile, interpolated here (numpy's default "linear" definition)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import ibis
+import ibis.expr.types as ir
+
+from cxm.analytics.engine import Engine
+from cxm.domain.journeys import JourneyQuery, PathCount, PathQuery, PathReport, Transition
+
+QUANTILES = (0.5, 0.9)
+
+
+def _filtered(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
+    from cxm.analytics.journeys import window_filters
+
+    t = interactions
+    return t.filter(t.customer_id.notnull(), *window_filters(t, "occurred_at", query))
+
+
+def path_expression(interactions: ir.Table, query: PathQuery) -> ir.Table:
+    """Distinct paths (columns s1…sN, null past the end) with their customer counts and
+    a rank (1 = most frequent), ranks ≤ ``top`` only."""
+    t = _filtered(interactions, query.journey)
+    level = t[query.level]
+    t = t.filter(level.notnull())
+    t = t.select(cid=t.customer_id, at=t.occurred_at, iid=t.id, step=t[query.level])
+    t = t.mutate(previous=t.step.lag().over(ordered_window(t)))
+    t = t.filter(t.previous.isnull() | (t.previous != t.step))
+    t = t.mutate(position=ibis.row_number().over(ordered_window(t)))
+    t = t.filter(t.position < query.steps)
+    columns = {
+        f"s{i + 1}": (t.position == i).ifelse(t.step, ibis.null("string")).max()
+        for i in range(query.steps)
+    }
+    per_customer = t.group_by(t.cid).aggregate(**columns)
+    names = list(columns)
+    counted = per_customer.group_by(names).aggregate(customers=per_customer.count().cast("int64"))
+    ranked = counted.mutate(
+        place=ibis.rank().over(ibis.window(order_by=ibis.desc(counted.customers)))
+    )
+    return ranked.filter(ranked.place < query.top)
+
+
+def ordered_window(t: ir.Table) -> Any:
+    """Each customer's steps in time order (the interaction id breaks ties)."""
+    return ibis.window(group_by=t.cid, order_by=[t.at, t.iid])
+
+
+def compute_paths(engine: Engine, query: PathQuery) -> PathReport:
+    with engine.lock:
+        t = _filtered(engine.table("interactions"), query.journey)
+        customers = int(t.customer_id.nunique().to_pyarrow().as_py() or 0)
+        rows = path_expression(engine.table("interactions"), query).to_pyarrow().to_pylist()
+    paths = [
+        PathCount(
+            steps=tuple(s for i in range(query.steps) if (s := r[f"s{i + 1}"]) is not None),
+            customers=int(r["customers"]),
+        )
+        for r in rows
+    ]
+    paths.sort(key=lambda p: (-p.customers, p.steps))
+    return PathReport(query=query, customers=customers, paths=tuple(paths))
+
+
+def firsts_expression(
+    interactions: ir.Table, query: JourneyQuery, stages: Sequence[str]
+) -> ir.Table:
+    """One row per customer: f0…f{k-1}, the epoch second of the first arrival at each stage."""
+    t = _filtered(interactions, query)
+    t = t.filter(t.stage.isin(list(stages)))
+    seconds = t.occurred_at.epoch_seconds().cast("int64")
+    return t.group_by(cid=t.customer_id).aggregate(
+        **{
+            f"f{i}": (t.stage == s).ifelse(seconds, ibis.null("int64")).min()
+            for i, s in enumerate(stages)
+        }
+    )
+
+
+def compute_transitions(
+    engine: Engine, query: JourneyQuery, stage_order: Sequence[tuple[str, str]]
+) -> tuple[Transition, ...]:
+    """Stage-to-stage conversion, drop-off and time between stages, in journey order."""
+    stages = [s for _, s in stage_order]
+    if len(stages) < 2:
+        return ()
+    with engine.lock:
+        firsts = firsts_expression(engine.table("interactions"), query, stages)
+        counts: dict[str, ir.Scalar] = {}
+        parts = []
+        for i in range(len(stages) - 1):
+            a, b = firsts[f"f{i}"], firsts[f"f{i + 1}"]
+            ok = a.notnull() & b.notnull() & (b >= a)
+            counts[f"reached{i}"] = a.notnull().ifelse(1, 0).sum().cast("int64")
+            counts[f"converted{i}"] = ok.ifelse(1, 0).sum().cast("int64")
+            parts.append(
+                firsts.filter(ok).select(pair=ibis.literal(i, "int64"), sec=(b - a).cast("int64"))
+            )
+        totals = firsts.aggregate(**counts).to_pyarrow().to_pylist()[0]
+        durations = ibis.union(*parts) if len(parts) > 1 else parts[0]
+        by_pair = ibis.window(group_by=durations.pair, order_by=durations.sec)
+        d = durations.mutate(
+            rn=ibis.row_number().over(by_pair).cast("int64"),
+            cnt=durations.sec.count().over(ibis.window(group_by=durations.pair)).cast("int64"),
+        )
+        wanted = ibis.literal(False)
+        for q in QUANTILES:
+            pos = (d.cnt - 1).cast("float64") * q
+            wanted = (
+                wanted | (d.rn == pos.floor().cast("int64")) | (d.rn == pos.ceil().cast("int64"))
+            )
+        picked = d.filter(wanted).select("pair", "rn", "cnt", "sec").to_pyarrow().to_pylist()
+    order_stats: dict[int, dict[int, int]] = {}
+    sizes: dict[int, int] = {}
+    for r in picked:
+        order_stats.setdefault(int(r["pair"]), {})[int(r["rn"])] = int(r["sec"])
+        sizes[int(r["pair"])] = int(r["cnt"])
+    out = []
+    for i in range(len(stages) - 1):
+        quantiles = [_quantile(order_stats.get(i, {}), sizes.get(i, 0), q) for q in QUANTILES]
+        out.append(
+            Transition(
+                source=stages[i],
+                target=stages[i + 1],
+                reached=int(totals[f"reached{i}"] or 0),
+                converted=int(totals[f"converted{i}"] or 0),
+                median_seconds=quantiles[0],
+                p90_seconds=quantiles[1],
+            )
+        )
+    return tuple(out)
+
+
+def _quantile(stats: dict[int, int], count: int, q: float) -> float | None:
+    if count == 0:
+        return None
+    pos = (count - 1) * q
+    lo, hi = math.floor(pos), math.ceil(pos)
+    a, b = stats[lo], stats[hi]
+    return a + (b - a) * (pos - lo)
