@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from cxm.domain.errors import NotFound, UnknownReference, ValidationFailed
 from cxm.services.ingest import get_response, import_file, import_records, ingest_response
+from cxm.services.ingest.enrichment import ReferenceCache
 from cxm.services.runtime import Runtime
 from cxm.store import bulk
 
@@ -124,3 +125,14 @@ def test_import_restores_indexes_a_crashed_load_left_dropped(
     with rt.db.read() as conn:
         names = {ix["name"] for ix in inspect(conn).get_indexes("responses")}
     assert "ix_responses_responded_at" in names
+
+
+def test_reference_cache_answers_every_key_when_it_overflows(runtime: Runtime) -> None:
+    import_records(runtime, "customers", [{"external_id": f"C{i}"} for i in range(6)])
+    cache = ReferenceCache(limit=3)
+    seen: dict[str, int] = {}
+    for keys in (["C0", "C1"], ["C0", "C2", "C3"], ["C1", "C4", "C5", "C9"], ["C0", "C5"]):
+        found = cache.lookup(runtime, "customers", keys)
+        assert sorted(found) == sorted(k for k in keys if k != "C9")
+        for key, row in found.items():
+            assert seen.setdefault(key, row[0]) == row[0]

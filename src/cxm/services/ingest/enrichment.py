@@ -68,14 +68,16 @@ class ReferenceCache:
 
     def lookup(self, rt: Runtime, ref_kind: str, keys: list[str]) -> dict[str, tuple[Any, ...]]:
         known = self._rows.setdefault(ref_kind, {})
+        result = {k: known[k] for k in keys if k in known}
         missing = [k for k in keys if k not in known]
         if missing:
             table, wanted = _LOOKUPS[ref_kind]
             found = bulk.lookup_rows(rt.db, table, missing, wanted)
+            result.update(found)
             if len(known) + len(found) > self._limit:
                 known.clear()
             known.update(found)
-        return {k: known[k] for k in keys if k in known}
+        return result
 
 
 @dataclass
