@@ -68,9 +68,9 @@ def moment_expression(responses: ir.Table, interactions: ir.Table, query: Moment
     return j.group_by(["touchpoint", "bad"]).aggregate(
         customers=j.count().cast("int64"),
         churned=churned.sum().cast("int64"),
-        rel_n=j.rel_n.fillna(0).sum().cast("int64"),
-        rel_promoters=j.rel_promoters.fillna(0).sum().cast("int64"),
-        rel_detractors=j.rel_detractors.fillna(0).sum().cast("int64"),
+        rel_n=j.rel_n.fill_null(0).sum().cast("int64"),
+        rel_promoters=j.rel_promoters.fill_null(0).sum().cast("int64"),
+        rel_detractors=j.rel_detractors.fill_null(0).sum().cast("int64"),
     )
 
 
