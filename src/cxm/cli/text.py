@@ -8,11 +8,20 @@ from pathlib import Path
 from typing import Any
 
 import typer
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from cxm.cli.output import console, cxm_errors
 from cxm.config import get_settings
-from cxm.services import text_analysis
+from cxm.services import comment_analysis, text_analysis
+from cxm.services.runtime import open_runtime
 
 text_app = typer.Typer(
     name="text",
@@ -99,3 +108,43 @@ def analyse_text(text: str = typer.Argument(..., help="The comment to analyse.")
     with cxm_errors():
         result = text_analysis.analyse_one(text, settings=get_settings())
     console.print_json(json.dumps(result, ensure_ascii=False))
+
+
+@text_app.command("analyse")
+def analyse_backlog(
+    reanalyse: bool = typer.Option(
+        False, "--reanalyse", help="Re-run every comment, not only new or outdated ones."
+    ),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, help="Processes analysing comments (default: every core)."
+    ),
+    limit: int | None = typer.Option(None, "--limit", min=1, help="Stop after this many."),
+) -> None:
+    """Analyse the stored comments waiting for it (new, changed, or by an older analyser);
+    resumable: an interrupted run keeps every finished batch / Analiza zaległych komentarzy."""
+    with cxm_errors():
+        rt = open_runtime()
+        try:
+            with Progress(
+                TextColumn("[bold]comments"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TimeRemainingColumn(),
+                console=console,
+            ) as progress:
+                task = progress.add_task("analyse", total=None)
+
+                def on_progress(done: int, total: int) -> None:
+                    progress.update(task, completed=done, total=total)
+
+                run = comment_analysis.analyse_backlog(
+                    rt, workers=workers, reanalyse=reanalyse, limit=limit, on_progress=on_progress
+                )
+        finally:
+            rt.close()
+    console.print(
+        f"analysed {run.analysed:,} comments in {run.seconds:.1f} s "
+        f"({run.per_second:,.0f}/s, {run.workers} process(es)); analyser {run.version}; "
+        f"{run.remaining:,} still waiting"
+    )

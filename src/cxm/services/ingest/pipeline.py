@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -10,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from cxm.domain.errors import ValidationFailed
-from cxm.services import mirror
+from cxm.services import comment_analysis, mirror
 from cxm.services.ingest.columns import KINDS
 from cxm.services.ingest.enrichment import ReferenceCache, WritePlan, prepare_write
 from cxm.services.ingest.readers import ParquetSource, RawBatch, open_source, records_to_columns
@@ -19,6 +20,7 @@ from cxm.services.ingest.validation import check_batch
 from cxm.services.runtime import Runtime
 from cxm.store import bulk
 
+log = logging.getLogger(__name__)
 Progress = Callable[[int, int | None], None]
 
 #: Records one API call may carry.
@@ -78,6 +80,8 @@ def import_file(
         source.close()
         summary.seconds = time.perf_counter() - started
         _finish(rt, summary, status)
+    if kind == "responses" and summary.accepted:
+        _analyse_comments(rt, inline=True)
     if refresh_mirror and summary.accepted:
         _refresh_mirror(rt, summary)
     summary.seconds = time.perf_counter() - started
@@ -123,6 +127,8 @@ def import_records(
     finally:
         summary.seconds = time.perf_counter() - started
         _finish(rt, summary, status)
+    if kind == "responses" and summary.accepted:
+        _analyse_comments(rt, inline=refresh_mirror)
     if refresh_mirror and summary.accepted:
         _refresh_mirror(rt, summary)
     return summary
@@ -192,6 +198,18 @@ def _finish(rt: Runtime, summary: ImportSummary, status: str) -> None:
         rejected=summary.rejected,
         rejects_path=str(summary.rejects_path) if summary.rejects_path else None,
     )
+
+
+def _analyse_comments(rt: Runtime, *, inline: bool) -> None:
+    """Analyse the new comments (text analysis): inline before the mirror refresh, or in the
+    background; the import stands even if this fails (the backlog keeps them)."""
+    try:
+        if inline:
+            comment_analysis.analyse_arrivals(rt)
+        else:
+            comment_analysis.notify_new_comments(rt)
+    except Exception:
+        log.exception("analysing imported comments failed")
 
 
 def _refresh_mirror(rt: Runtime, summary: ImportSummary) -> None:

@@ -15,6 +15,7 @@ from typing import Any
 from cxm.domain.dimensions import SEVEN_DIMENSIONS
 from cxm.domain.errors import NotFound, UnknownReference, ValidationFailed
 from cxm.domain.taxonomy import Taxonomy
+from cxm.services import comment_analysis
 from cxm.services.ingest.columns import ANSWER_PREFIX, RESPONSE_COLUMNS, RESPONSE_CONTENT, Column
 from cxm.services.ingest.validation import (
     FALSE_WORDS,
@@ -208,6 +209,8 @@ def ingest_response(rt: Runtime, record: Any) -> dict[str, Any]:
     UnknownReference) with the offending field."""
     row = _resolve(rt, validate_response(rt, record))
     response_id, created = bulk.save_response(rt.db, row)
+    if row.get("comment"):
+        comment_analysis.notify_new_comments(rt)  # analysed in the background, after the write
     return {"id": response_id, "external_id": row["external_id"], "created": created}
 
 
