@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import importlib.util
 import os
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from cxm import analytics
 from cxm.config import Settings
+from cxm.services.runtime import Runtime
 
 
 def _root_conftest() -> object:
@@ -42,3 +44,31 @@ def spark_engine() -> Callable[[Settings], analytics.Engine]:
         return engine
 
     return make
+
+
+@pytest.fixture(scope="module")
+def demo_on_postgres(
+    pg_base_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Runtime]:
+    """The small demo company loaded into a fresh PostgreSQL schema, its mirror built: the
+    same data for every engine (PostgreSQL read directly, DuckDB and Spark over the mirror)."""
+    import psycopg
+
+    from cxm.services.demo import generate_demo
+    from cxm.services.runtime import open_runtime
+
+    schema = f"x_{uuid.uuid4().hex[:12]}"
+    plain = pg_base_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f"CREATE SCHEMA {schema}")
+    sep = "&" if "?" in pg_base_url else "?"
+    url = f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
+    rt = open_runtime(make_settings(tmp_path_factory.mktemp("engines"), url))
+    try:
+        generate_demo(rt, "small", seed=7)
+        yield rt
+    finally:
+        rt.close()
+        analytics.reset_engines()
+        with psycopg.connect(plain, autocommit=True) as conn:
+            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
