@@ -10,6 +10,7 @@ from typing import Any
 
 import pyarrow.parquet as pq
 import pytest
+from ingest_files import write_records
 from sqlalchemy import text
 
 from conftest import make_settings
@@ -17,7 +18,6 @@ from cxm.services import comment_analysis, ingest, mirror
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store import comment_analyses as store
 from factories import insert_responses, response_rows, update_rows
-from ingest_files import write_records
 
 PESEL = "44051401359"  # a valid PESEL (checksum)
 TEXTS = (
