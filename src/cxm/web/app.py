@@ -24,9 +24,23 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from cxm.config import Settings, get_settings
 from cxm.services.runtime import open_runtime
 from cxm.services.scheduler import PeriodicTask
-from cxm.web.api import auth, imports, metrics, mirror, responses, taxonomy
+from cxm.web.api import analysis, auth, imports, metrics, mirror, responses, taxonomy, text
+from cxm.web.api import drivers as drivers_api
+from cxm.web.api import journeys as journeys_api
 from cxm.web.errors import install_error_handlers
-from cxm.web.pages import data, login, overview, report, users
+from cxm.web.pages import alerts as alerts_page
+from cxm.web.pages import (
+    changes,
+    comments,
+    data,
+    login,
+    overview,
+    pain_points,
+    report,
+    trends,
+    users,
+    word_of_mouth,
+)
 from cxm.web.pages import taxonomy as taxonomy_page
 
 log = logging.getLogger(__name__)
@@ -68,6 +82,18 @@ def _refresh_mirror_action(app: FastAPI) -> None:
     from cxm.services import mirror as mirror_service
 
     mirror_service.refresh_mirror(app.state.runtime)
+
+
+def _evaluate_alerts_action(app: FastAPI) -> None:
+    from cxm.services.analysis import alerts as alert_service
+
+    alert_service.evaluate_alerts(app.state.runtime)
+
+
+def _analyse_comments_action(app: FastAPI) -> None:
+    from cxm.services import comment_analysis
+
+    comment_analysis.analyse_periodically(app.state.runtime)
 
 
 def install_api_docs(app: FastAPI) -> None:
@@ -113,9 +139,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 lambda: _refresh_mirror_action(app),
             ).start()
         app.state.mirror_refresher = refresher
+        analyser = None
+        if settings.mirror_refresh_interval_seconds > 0:
+            # comments that arrived while no import or API write analysed them (a safety net)
+            analyser = PeriodicTask(
+                "comment-analysis",
+                settings.mirror_refresh_interval_seconds,
+                lambda: _analyse_comments_action(app),
+            ).start()
+        app.state.comment_analyser = analyser
+        alerter = None
+        if settings.mirror_refresh_interval_seconds > 0:
+            from cxm.services.analysis.alerts import ALERT_INTERVAL_SECONDS
+
+            alerter = PeriodicTask(
+                "alerts", ALERT_INTERVAL_SECONDS, lambda: _evaluate_alerts_action(app)
+            ).start()
+        app.state.alert_evaluator = alerter
         try:
             yield
         finally:
+            if analyser is not None:
+                analyser.stop()
+            if alerter is not None:
+                alerter.stop()
             if refresher is not None:
                 refresher.stop()
             runtime.close()
@@ -148,10 +195,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         metrics.router,
         mirror.router,
         auth.router,
+        text.router,
+        analysis.router,
+        drivers_api.router,
+        journeys_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
-    for page in (login, overview, report, taxonomy_page, data, users):
+    for page in (login, overview, report, taxonomy_page, data, users, comments):
         app.include_router(page.router)
+    for page in (changes, trends, pain_points, word_of_mouth, alerts_page):
+        app.include_router(page.router)
+    app.include_router(journeys_page.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:
