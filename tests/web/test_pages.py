@@ -32,6 +32,11 @@ PINNED = {
         "filters", "since", "until", "by_choices", "grain_choices", "by", "grain", "columns",
         "rows", "total", "figure", "csv_link", "min_n",
     },
+    "/comments": {
+        "filters", "since", "until", "by", "by_label", "breakdowns", "grain", "grains", "n",
+        "min_n", "shares", "mean_score", "breakdown", "sentiment_figure", "emotion_figure",
+        "trend_figure", "themes", "discovered", "list_link",
+    },
     "/taxonomy": {
         "company", "journeys", "vocabularies", "can_edit", "yaml_text", "error", "error_field",
         "saved",
@@ -63,7 +68,7 @@ def test_every_page_is_given_exactly_its_pinned_context(login: Login, rt: Runtim
 
 def test_navigation_shows_only_what_the_role_may_open(login: Login) -> None:
     chrome = _context(login("agata"), "/")["chrome"]
-    assert [item["href"] for item in chrome["nav"]] == ["/", "/report", "/taxonomy"]
+    assert [item["href"] for item in chrome["nav"]] == ["/", "/report", "/comments", "/taxonomy"]
     assert (chrome["role"], chrome["department"]) == ("agent", "billing")
 
 
