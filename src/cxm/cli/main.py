@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from cxm.cli import demo, imports, mirror, report, serve, text
+from cxm.cli import analyse, demo, imports, journeys, mirror, report, serve, text
 
 app = typer.Typer(
     name="cxm",
@@ -13,7 +13,7 @@ app = typer.Typer(
     pretty_exceptions_show_locals=False,
 )
 
-for area in (demo, serve, imports, mirror, report, text):
+for area in (analyse, demo, serve, imports, journeys, mirror, report, text):
     area.register(app)
 
 

@@ -41,6 +41,7 @@ from cxm.web.pages import (
     users,
     word_of_mouth,
 )
+from cxm.web.pages import journeys as journeys_page
 from cxm.web.pages import taxonomy as taxonomy_page
 
 log = logging.getLogger(__name__)

@@ -1,0 +1,207 @@
+"""The Changes page: the best change date of every touch-point's (or any dimension value's)
+series and, for a chosen date, after vs before — marked only when significant after
+false-discovery control, so noise is never marked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from cxm.domain.access import Principal
+from cxm.domain.errors import ValidationFailed
+from cxm.domain.significance import TESTED_METRICS
+from cxm.services.analysis import changes as change_service
+from cxm.services.analysis import significance
+from cxm.web import i18n
+from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
+from cxm.web.i18n import N_
+from cxm.web.pages.analysis_views import (
+    ANALYSIS_ROLES,
+    METRIC_NAMES,
+    NOISE_COLOUR,
+    SIGNIFICANT_COLOUR,
+    choice,
+    dimension_options,
+    label,
+    layout,
+    metric_options,
+    p_text,
+)
+from cxm.web.pages.base import build_chrome, render
+from cxm.web.pages.filters import DIMENSION_NAMES, Option
+
+router = APIRouter()
+Reader = Depends(require_roles(*ANALYSIS_ROLES))
+
+
+@dataclass(frozen=True)
+class ChangeRowView:
+    key: str
+    label: str
+    at: str
+    before: str
+    after: str
+    difference: str
+    q_value: str
+    significant: bool
+
+
+@dataclass(frozen=True)
+class ScanRowView:
+    label: str
+    metric: str
+    before: str
+    after: str
+    difference: str
+    interval: str
+    q_value: str
+    significant: bool
+
+
+@dataclass(frozen=True)
+class ChangesContext:
+    dimension: str
+    metric: str
+    at: str
+    days: str
+    dimension_choices: tuple[Option, ...]
+    metric_choices: tuple[Option, ...]
+    change_points: tuple[ChangeRowView, ...]
+    scan: tuple[ScanRowView, ...]
+    scan_window: str
+    figure: dict[str, Any]
+
+
+def _date(raw: str | None) -> date | None:
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"at: not a date (YYYY-MM-DD): '{raw}'", field="at") from exc
+
+
+def _days(raw: str | None) -> int | None:
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise ValidationFailed(f"days: not a number: '{raw}'", field="days")
+    return int(raw)
+
+
+@router.get("/changes", response_class=Response, include_in_schema=False)
+async def changes_page(
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Reader
+) -> Response:
+    params = request.query_params
+    dimension = choice(params, "dimension", tuple(DIMENSION_NAMES), "touchpoint")
+    metric = choice(params, "metric", TESTED_METRICS, "nps")
+    at, days = _date(params.get("at")), _days(params.get("days"))
+    taxonomy = rt.taxonomy
+    found = await call_service(
+        rt,
+        change_service.find_change_points,
+        rt,
+        dimension=dimension,
+        metric=metric,
+        principal=principal,
+    )
+    digits = 1 if metric == "nps" or metric == "csat_top2" else 2
+    rows = []
+    for r in found.rows:
+        c = r.change
+        rows.append(
+            ChangeRowView(
+                key=str(r.key),
+                label=label(taxonomy, dimension, r.key, language),
+                at=c.at.isoformat() if c else "—",
+                before=i18n.format_number(c.value_before if c else None, language, digits),
+                after=i18n.format_number(c.value_after if c else None, language, digits),
+                difference=i18n.format_signed(c.difference if c else None, language, digits),
+                q_value=p_text(r.q_value),
+                significant=r.significant,
+            )
+        )
+    scan_rows: list[ScanRowView] = []
+    window = ""
+    if at is not None:
+        scan = await call_service(
+            rt,
+            significance.change_scan,
+            rt,
+            at,
+            days=days,
+            dimension=dimension,
+            principal=principal,
+        )
+        window = f"{scan.label_b} → {scan.label_a}"
+        for s in scan.rows:
+            d = s.difference
+            if d.p_value is None:
+                continue
+            dg = 1 if d.metric in ("nps", "csat_top2") else 2
+            scan_rows.append(
+                ScanRowView(
+                    label=label(taxonomy, dimension, s.key, language),
+                    metric=i18n.gettext(language, METRIC_NAMES[d.metric]),
+                    before=i18n.format_number(d.value_b, language, dg),
+                    after=i18n.format_number(d.value_a, language, dg),
+                    difference=i18n.format_signed(d.difference, language, dg),
+                    interval=" … ".join(
+                        i18n.format_signed(v, language, dg) for v in (d.low, d.high)
+                    ),
+                    q_value=p_text(s.q_value),
+                    significant=s.significant,
+                )
+            )
+        scan_rows.sort(key=lambda v: not v.significant)
+    ctx = ChangesContext(
+        dimension=dimension,
+        metric=metric,
+        at=at.isoformat() if at else "",
+        days=str(days or ""),
+        dimension_choices=dimension_options(dimension, language),
+        metric_choices=metric_options(metric, language, TESTED_METRICS),
+        change_points=tuple(rows),
+        scan=tuple(scan_rows),
+        scan_window=window,
+        figure=_figure(found, taxonomy, dimension, language, metric),
+    )
+    chrome = build_chrome(request, principal, language, N_("Changes"))
+    return render(request, "changes.html", chrome, ctx)
+
+
+def _figure(
+    found: change_service.ChangePoints, taxonomy: Any, dimension: str, language: str, metric: str
+) -> dict[str, Any]:
+    """The size of each value's best change; only significant ones are coloured and dated."""
+    usable = [r for r in found.rows if r.change is not None]
+    usable.sort(key=lambda r: r.change.difference if r.change else 0.0)
+    significant = i18n.gettext(language, N_("significant change"))
+    noise = i18n.gettext(language, N_("not significant"))
+    return {
+        "data": [
+            {
+                "type": "bar",
+                "orientation": "h",
+                "y": [label(taxonomy, dimension, r.key, language) for r in usable],
+                "x": [r.change.difference for r in usable if r.change],
+                "text": [
+                    r.change.at.isoformat() if r.significant and r.change else "" for r in usable
+                ],
+                "customdata": [significant if r.significant else noise for r in usable],
+                "marker": {
+                    "color": [SIGNIFICANT_COLOUR if r.significant else NOISE_COLOUR for r in usable]
+                },
+                "hovertemplate": "%{y}: %{x:.1f} (%{customdata})<extra></extra>",
+            }
+        ],
+        "layout": layout(
+            xaxis={"title": {"text": i18n.gettext(language, METRIC_NAMES[metric])}},
+            height=max(320, 22 * len(usable) + 80),
+        ),
+    }
