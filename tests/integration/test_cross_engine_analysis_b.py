@@ -8,6 +8,7 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from engine_equality import assert_same
 
 from cxm import analytics
 from cxm.analytics.drivers import compute_driver_report
@@ -19,7 +20,6 @@ from cxm.domain.drivers import DriverQuery
 from cxm.domain.journeys import JourneyQuery, MomentQuery, PathQuery
 from cxm.services.demo import effects
 from cxm.services.runtime import Runtime
-from engine_equality import assert_same
 
 pytestmark = [pytest.mark.postgres, pytest.mark.spark]
 

@@ -8,12 +8,12 @@ from collections.abc import Callable
 from datetime import date
 
 import pytest
+from engine_equality import assert_same
 
 from cxm import analytics
 from cxm.config import Settings
 from cxm.domain.metrics import GRAINS, MetricQuery
 from cxm.services.runtime import Runtime
-from engine_equality import assert_same
 
 pytestmark = [pytest.mark.postgres, pytest.mark.spark]
 

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from demo_fixture import open_demo
 
 from cxm.domain.access import Principal
 from cxm.domain.drivers import DriverQuery
@@ -15,7 +16,6 @@ from cxm.domain.journeys import EMOTIONS, JourneyQuery, MomentQuery, PathQuery
 from cxm.services import drivers, journeys
 from cxm.services.demo import DemoSummary, effects
 from cxm.services.runtime import Runtime
-from demo_fixture import open_demo
 
 Demo = tuple[Runtime, DemoSummary]
 ATTRS = effects.RELATIONSHIP_ATTRIBUTES
@@ -109,7 +109,7 @@ def test_deteriorating_touchpoint_has_lower_csat_after_release(demo: Demo) -> No
 def test_paths_count_customers_and_stage_paths_start_at_discovery(demo: Demo) -> None:
     rt, _ = demo
     report = journeys.common_paths(rt, PathQuery(steps=3, top=5))
-    assert 5 <= len(report.paths)
+    assert len(report.paths) >= 5
     counts = [p.customers for p in report.paths]
     assert counts == sorted(counts, reverse=True) and counts[0] <= report.customers
     assert all(1 <= len(p.steps) <= 3 for p in report.paths)

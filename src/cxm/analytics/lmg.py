@@ -15,7 +15,9 @@ import numpy.typing as npt
 FloatArray = npt.NDArray[np.float64]
 
 
-def correlation_from_moments(n: float | FloatArray, sums: FloatArray, cross: FloatArray) -> FloatArray:
+def correlation_from_moments(
+    n: float | FloatArray, sums: FloatArray, cross: FloatArray
+) -> FloatArray:
     """Correlation matrices from n, Σx (…, p) and Σxxᵀ (…, p, p); batches allowed.
 
     A variable with no variance gets a zero correlation with every other."""

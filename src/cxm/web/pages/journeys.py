@@ -1,0 +1,333 @@
+"""Dashboard pages of journey analytics: key drivers (importance × performance quadrant with
+intervals) and the journey (map, emotion curve, stage funnel, time between stages, common
+paths, moments of truth). Filters live in the URL, as on the other pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import Response
+
+from cxm.domain.access import Principal
+from cxm.domain.drivers import DriverQuery, DriverReport
+from cxm.domain.errors import ValidationFailed
+from cxm.domain.journeys import JourneyMap, JourneyQuery, MomentQuery, PathQuery
+from cxm.services import drivers, journeys
+from cxm.web import i18n
+from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
+from cxm.web.i18n import N_
+from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
+
+router = APIRouter()
+DriversReader = Depends(require_roles(*PAGE_ROLES["/drivers"]))
+JourneyReader = Depends(require_roles(*PAGE_ROLES["/journeys"]))
+_LAYOUT = {
+    "margin": {"l": 56, "r": 16, "t": 16, "b": 80},
+    "height": 360,
+    "paper_bgcolor": "rgba(0,0,0,0)",
+    "plot_bgcolor": "rgba(0,0,0,0)",
+}
+
+
+@dataclass(frozen=True)
+class DriverRow:
+    label: str
+    rank: int
+    share: str
+    interval: str
+    mean: str
+    top_box: str
+
+
+@dataclass(frozen=True)
+class DriversContext:
+    outcome: str
+    n: int
+    r2: str
+    rows: tuple[DriverRow, ...]
+    figure: dict[str, Any]
+    message: str  # why there is nothing to show (too few rated responses), else ""
+
+
+@dataclass(frozen=True)
+class StageRow:
+    label: str
+    interactions: int
+    customers: int
+    nps: str
+    csat: str
+    valence: str
+
+
+@dataclass(frozen=True)
+class PathRow:
+    steps: str
+    customers: int
+
+
+@dataclass(frozen=True)
+class MomentRow:
+    label: str
+    churn: str
+    churn_interval: str
+    nps: str
+    nps_interval: str
+
+
+@dataclass(frozen=True)
+class JourneyContext:
+    journey: str
+    journeys: tuple[tuple[str, str, bool], ...]
+    emotion_source: str
+    stages: tuple[StageRow, ...]
+    paths: tuple[PathRow, ...]
+    moments: tuple[MomentRow, ...]
+    map_figure: dict[str, Any]
+    emotion_figure: dict[str, Any]
+    funnel_figure: dict[str, Any]
+    time_figure: dict[str, Any]
+
+
+def _f(value: float | None, digits: int = 1) -> str:
+    return "—" if value is None else f"{value:.{digits}f}"
+
+
+def drivers_figure(report: DriverReport, language: str) -> dict[str, Any]:
+    """Importance × performance: share of R² (with its interval) against the mean rating;
+    the dashed lines at the averages split the four quadrants."""
+    ds = report.drivers
+    x = [d.mean for d in ds]
+    y = [100 * d.share for d in ds]
+    trace = {
+        "type": "scatter",
+        "mode": "markers+text",
+        "x": x,
+        "y": y,
+        "text": [d.driver for d in ds],
+        "textposition": "top center",
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": [100 * ((d.share_high or d.share) - d.share) for d in ds],
+            "arrayminus": [100 * (d.share - (d.share_low or d.share)) for d in ds],
+        },
+        "marker": {"size": 12, "color": "#1f5ea8"},
+    }
+    mx, my = sum(x) / len(x), sum(y) / len(y)
+    shapes = [
+        {
+            "type": "line",
+            "x0": mx,
+            "x1": mx,
+            "yref": "paper",
+            "y0": 0,
+            "y1": 1,
+            "line": {"dash": "dash", "color": "#888"},
+        },
+        {
+            "type": "line",
+            "xref": "paper",
+            "x0": 0,
+            "x1": 1,
+            "y0": my,
+            "y1": my,
+            "line": {"dash": "dash", "color": "#888"},
+        },
+    ]
+    layout = {
+        **_LAYOUT,
+        "shapes": shapes,
+        "xaxis": {"title": {"text": i18n.gettext(language, N_("Performance (mean rating)"))}},
+        "yaxis": {"title": {"text": i18n.gettext(language, N_("Importance (share of R²)"))}},
+    }
+    return {"data": [trace], "layout": layout}
+
+
+@router.get("/drivers", response_class=Response, include_in_schema=False)
+async def drivers_page(
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = DriversReader
+) -> Response:
+    outcome: Literal["nps", "csat"] = (
+        "csat" if request.query_params.get("outcome") == "csat" else "nps"
+    )
+    query = DriverQuery(outcome=outcome, bootstrap=200)
+    try:
+        report = await call_service(rt, drivers.key_drivers, rt, query, principal)
+    except ValidationFailed as exc:
+        ctx = DriversContext(outcome, 0, "—", (), {"data": [], "layout": _LAYOUT}, exc.message)
+        chrome = build_chrome(request, principal, language, N_("Key drivers"))
+        return render(request, "drivers.html", chrome, ctx)
+    ctx = DriversContext(
+        outcome=outcome,
+        n=report.n,
+        r2=f"{report.r2:.3f} [{_f(report.r2_low, 3)}, {_f(report.r2_high, 3)}]",
+        rows=tuple(
+            DriverRow(
+                label=d.driver,
+                rank=d.rank,
+                share=_f(100 * d.share),
+                interval=f"[{_f(100 * d.share_low) if d.share_low is not None else '—'}, "
+                f"{_f(100 * d.share_high) if d.share_high is not None else '—'}]",
+                mean=_f(d.mean, 2),
+                top_box=_f(100 * d.top_box),
+            )
+            for d in report.drivers
+        ),
+        figure=drivers_figure(report, language),
+        message="",
+    )
+    chrome = build_chrome(request, principal, language, N_("Key drivers"))
+    return render(request, "drivers.html", chrome, ctx)
+
+
+def _stage_label(rt: Any, stage: str, language: str) -> str:
+    return str(rt.taxonomy.label("stage", stage, language))
+
+
+def journey_figures(rt: Any, m: JourneyMap, language: str) -> dict[str, dict[str, Any]]:
+    labels = [_stage_label(rt, c.stage, language) for c in m.stages]
+    volume = {
+        "data": [
+            {
+                "type": "bar",
+                "name": i18n.gettext(language, N_("Interactions")),
+                "x": labels,
+                "y": [c.interactions for c in m.stages],
+                "marker": {"color": "#9bb7d9"},
+            },
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": "NPS",
+                "x": labels,
+                "y": [c.nps.value for c in m.stages],
+                "yaxis": "y2",
+            },
+        ],
+        "layout": {**_LAYOUT, "yaxis2": {"overlaying": "y", "side": "right", "range": [-100, 100]}},
+    }
+    curve = {
+        "data": [
+            {
+                "type": "scatter",
+                "mode": "lines+markers",
+                "name": i18n.gettext(language, N_("Emotion")),
+                "x": labels,
+                "y": [c.emotion.valence for c in m.stages],
+                "line": {"shape": "spline", "color": "#c0392b"},
+            }
+        ]
+        + [
+            {
+                "type": "scatter",
+                "mode": "lines",
+                "name": name,
+                "x": labels,
+                "y": [c.emotion.intensities.get(name) for c in m.stages],
+                "visible": "legendonly",
+            }
+            for name in ("frustration", "disappointment", "delight", "joy", "anger")
+            if m.emotion_source == "comments"
+        ],
+        "layout": {**_LAYOUT, "yaxis": {"range": [-1, 1], "zeroline": True}},
+    }
+    transitions = m.transitions
+    steps = [
+        f"{_stage_label(rt, t.source, language)} → {_stage_label(rt, t.target, language)}"
+        for t in transitions
+    ]
+    funnel = {
+        "data": [
+            {
+                "type": "bar",
+                "name": i18n.gettext(language, N_("Converted")),
+                "x": steps,
+                "y": [t.converted for t in transitions],
+            },
+            {
+                "type": "bar",
+                "name": i18n.gettext(language, N_("Dropped off")),
+                "x": steps,
+                "y": [t.drop_off for t in transitions],
+            },
+        ],
+        "layout": {**_LAYOUT, "barmode": "stack"},
+    }
+    days = {
+        "data": [
+            {
+                "type": "bar",
+                "name": i18n.gettext(language, N_("Median (days)")),
+                "x": [t.target for t in transitions],
+                "y": [
+                    None if t.median_seconds is None else t.median_seconds / 86400
+                    for t in transitions
+                ],
+            },
+            {
+                "type": "bar",
+                "name": i18n.gettext(language, N_("90th percentile (days)")),
+                "x": [t.target for t in transitions],
+                "y": [
+                    None if t.p90_seconds is None else t.p90_seconds / 86400 for t in transitions
+                ],
+            },
+        ],
+        "layout": {**_LAYOUT, "barmode": "group"},
+    }
+    return {"map": volume, "emotion": curve, "funnel": funnel, "time": days}
+
+
+@router.get("/journeys", response_class=Response, include_in_schema=False)
+async def journeys_page(
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = JourneyReader
+) -> Response:
+    known = rt.taxonomy.keys("journey")
+    asked = request.query_params.get("journey") or ""
+    journey = asked if asked in known else None
+    query = JourneyQuery(journey=journey)
+    m = await call_service(rt, journeys.journey_map, rt, query, principal)
+    paths = await call_service(rt, journeys.common_paths, rt, PathQuery(journey=query), principal)
+    moments = await call_service(
+        rt, journeys.moments_of_truth, rt, MomentQuery(journey=query), principal
+    )
+    figures = journey_figures(rt, m, language)
+    tp = rt.taxonomy
+    ctx = JourneyContext(
+        journey=journey or "",
+        journeys=tuple((k, tp.label("journey", k, language), k == journey) for k in known),
+        emotion_source=m.emotion_source,
+        stages=tuple(
+            StageRow(
+                _stage_label(rt, c.stage, language),
+                c.interactions,
+                c.customers,
+                _f(c.nps.value),
+                _f(c.csat.value, 2),
+                _f(c.emotion.valence, 2),
+            )
+            for c in m.stages
+        ),
+        paths=tuple(
+            PathRow(" → ".join(tp.label("touchpoint", s, language) for s in p.steps), p.customers)
+            for p in paths.paths
+        ),
+        moments=tuple(
+            MomentRow(
+                tp.label("touchpoint", x.touchpoint, language),
+                _f(x.churn.difference),
+                f"[{_f(x.churn.low)}, {_f(x.churn.high)}]",
+                _f(x.nps.difference),
+                f"[{_f(x.nps.low)}, {_f(x.nps.high)}]",
+            )
+            for x in moments.moments[:10]
+        ),
+        map_figure=figures["map"],
+        emotion_figure=figures["emotion"],
+        funnel_figure=figures["funnel"],
+        time_figure=figures["time"],
+    )
+    chrome = build_chrome(request, principal, language, N_("Journeys"))
+    return render(request, "journeys.html", chrome, ctx)
