@@ -37,6 +37,22 @@ PINNED = {
         "min_n", "shares", "mean_score", "breakdown", "sentiment_figure", "emotion_figure",
         "trend_figure", "themes", "discovered", "list_link",
     },
+    "/changes": {
+        "dimension", "metric", "at", "days", "dimension_choices", "metric_choices",
+        "change_points", "scan", "scan_window", "figure",
+    },
+    "/trends": {
+        "dimension", "metric", "grain", "key", "dimension_choices", "metric_choices",
+        "grain_choices", "value_choices", "breaches", "figure",
+    },
+    "/pain-points": {"dimension", "dimension_choices", "uses_comments", "rows", "figure"},
+    "/word-of-mouth": {"dimension", "dimension_choices", "rows", "figure", "volume_figure"},
+    "/drivers": {"figure", "message", "n", "outcome", "r2", "rows"},
+    "/journeys": {
+        "emotion_figure", "emotion_source", "funnel_figure", "journey", "journeys", "map_figure",
+        "moments", "paths", "stages", "time_figure",
+    },
+    "/alerts": {"alerts"},
     "/taxonomy": {
         "company", "journeys", "vocabularies", "can_edit", "yaml_text", "error", "error_field",
         "saved",
