@@ -5,47 +5,15 @@ no-op. Later work (the closed loop) routes them by ``status``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import (
-    JSON,
-    Date,
-    DateTime,
-    Float,
-    Integer,
-    String,
-    Table,
-    UniqueConstraint,
-    select,
-)
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import Table, select
 
 from cxm.store.database import Database
-from cxm.store.tables import Base
+from cxm.store.tables import Alert
 
 ALERT_STATUSES = ("open", "acknowledged", "closed")
-
-
-class Alert(Base):
-    __tablename__ = "alerts"
-    __table_args__ = (
-        UniqueConstraint("metric", "scope_key", "grain", "period", name="uq_alerts_breach"),
-    )
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    metric: Mapped[str] = mapped_column(String(16))
-    scope_key: Mapped[str] = mapped_column(String(255), index=True)
-    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
-    grain: Mapped[str] = mapped_column(String(8))
-    period: Mapped[date] = mapped_column(Date)
-    n: Mapped[int] = mapped_column(Integer)
-    value: Mapped[float] = mapped_column(Float)
-    centre: Mapped[float] = mapped_column(Float)
-    limit_value: Mapped[float] = mapped_column(Float)
-    severity: Mapped[str] = mapped_column(String(16))
-    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime)
-    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 ALERTS: Table = Alert.__table__  # type: ignore[assignment]

@@ -9,13 +9,14 @@ can be cut by any of them without joins."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -24,6 +25,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -201,6 +203,29 @@ class CommentAnalysis(Base):
     redacted_comment: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
     change_seq: Mapped[int] = mapped_column(BigInteger, index=True)
+
+
+class Alert(Base):
+    """A metric series that dropped below its control limit: one row per breach."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (
+        UniqueConstraint("metric", "scope_key", "grain", "period", name="uq_alerts_breach"),
+    )
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    metric: Mapped[str] = mapped_column(String(16))
+    scope_key: Mapped[str] = mapped_column(String(255), index=True)
+    scope: Mapped[dict[str, Any]] = mapped_column(JSON)
+    grain: Mapped[str] = mapped_column(String(8))
+    period: Mapped[date] = mapped_column(Date)
+    n: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    centre: Mapped[float] = mapped_column(Float)
+    limit_value: Mapped[float] = mapped_column(Float)
+    severity: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
 
 
 MIRRORED_TABLES = ("customers", "employees", "interactions", "responses", "comment_analyses")
