@@ -54,6 +54,16 @@ class Settings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: int = 8000
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="How customers and employees reach this server (links in e-mails, QR codes).",
+    )
+    smtp_host: str = Field(default="127.0.0.1", description="SMTP server for outgoing e-mail.")
+    smtp_port: int = 25
+    smtp_username: str | None = None
+    smtp_password: str | None = None
+    smtp_starttls: bool = False
+    mail_from: str = Field(default="cxm <cxm@localhost>", description="Sender of every e-mail.")
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

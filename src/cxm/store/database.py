@@ -69,7 +69,7 @@ class Database:
             cfg = Config()
             cfg.set_main_option("script_location", str(_MIGRATIONS))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "head")
+            command.upgrade(cfg, "heads")
 
     def dispose(self) -> None:
         self.engine.dispose()
