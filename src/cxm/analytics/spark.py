@@ -37,9 +37,12 @@ _session: Any = None
 
 
 def spark_session() -> Any:
-    """The process's local SparkSession (created once)."""
+    """The process's local SparkSession (created on first use, and again after
+    ``reset_engines`` stopped it)."""
     global _session
     with _session_lock:
+        if _session is not None and _session.sparkContext._jsc is None:
+            _session = None  # stopped (disconnecting the Ibis backend stops the session)
         if _session is None:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
             try:
