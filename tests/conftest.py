@@ -10,9 +10,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from aiosmtpd.controller import Controller
 
 from cxm.config import Settings
 from cxm.services.runtime import Runtime, open_runtime
+from mail_helpers import SmtpInbox
 
 LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -89,3 +91,13 @@ def sqlite_runtime(settings: Settings) -> Iterator[Runtime]:
     rt = open_runtime(settings)
     yield rt
     rt.close()
+
+
+@pytest.fixture
+def smtp_inbox() -> Iterator[SmtpInbox]:
+    """A real SMTP server on 127.0.0.1; point ``Settings.smtp_port`` at ``inbox.port``."""
+    inbox = SmtpInbox(free_port())
+    controller = Controller(inbox, hostname="127.0.0.1", port=inbox.port)
+    controller.start()
+    yield inbox
+    controller.stop()

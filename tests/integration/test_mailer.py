@@ -3,46 +3,18 @@
 from __future__ import annotations
 
 import email
-import socket
-from collections.abc import Iterator
-from email.message import Message
-from typing import Any
 
 import pytest
-from aiosmtpd.controller import Controller
 
 from cxm.config import Settings
 from cxm.services.mailer import Email, send_email
-
-
-class _Inbox:
-    def __init__(self) -> None:
-        self.messages: list[Message] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
-        self.messages.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_inbox() -> Iterator[tuple[_Inbox, int]]:
-    inbox, port = _Inbox(), _free_port()
-    controller = Controller(inbox, hostname="127.0.0.1", port=port)
-    controller.start()
-    yield inbox, port
-    controller.stop()
+from mail_helpers import SmtpInbox, free_port
 
 
 def test_send_email_delivers_text_and_html_in_polish(
-    smtp_inbox: tuple[_Inbox, int], settings: Settings
+    smtp_inbox: SmtpInbox, settings: Settings
 ) -> None:
-    inbox, port = smtp_inbox
+    inbox, port = smtp_inbox, smtp_inbox.port
     cfg = settings.model_copy(update={"smtp_port": port, "mail_from": "cxm <cx@firma.pl>"})
     message_id = send_email(
         cfg,
@@ -69,6 +41,6 @@ def test_send_email_delivers_text_and_html_in_polish(
 
 
 def test_send_email_unreachable_server_raises(settings: Settings) -> None:
-    cfg = settings.model_copy(update={"smtp_port": _free_port()})
+    cfg = settings.model_copy(update={"smtp_port": free_port()})
     with pytest.raises(OSError):
         send_email(cfg, Email(to="a@example.com", subject="x", text="y"), timeout=2)

@@ -229,3 +229,10 @@ class Alert(Base):
 
 
 MIRRORED_TABLES = ("customers", "employees", "interactions", "responses", "comment_analyses")
+
+
+# Each area keeps its tables in its own module; importing them here registers them on
+# Base.metadata for migrations and tests (they import Base from this module, defined above).
+from cxm.store import loop_tables, people_tables, survey_tables  # noqa: E402
+
+__all__ = ["Base", "loop_tables", "people_tables", "survey_tables"]

@@ -1,0 +1,7 @@
+"""Tables of the loop area (registered on ``Base.metadata`` by ``cxm.store.tables``)."""
+
+from __future__ import annotations
+
+from cxm.store.tables import Base
+
+__all__ = ["Base"]
