@@ -14,7 +14,7 @@ from aiosmtpd.controller import Controller
 
 from cxm.config import Settings
 from cxm.services.runtime import Runtime, open_runtime
-from mail_helpers import SmtpInbox
+from mail_helpers import SmtpInbox, free_port
 
 LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 

@@ -42,7 +42,7 @@ def test_unknown_channel_and_process_references_rejected() -> None:
         parse_taxonomy(data)
     data = _default()
     data["transaction_types"][0]["process"] = "nope"
-    with pytest.raises(TaxonomyInvalid, match="transaction_types.new_contract.process"):
+    with pytest.raises(TaxonomyInvalid, match=r"transaction_types\.new_contract\.process"):
         parse_taxonomy(data)
 
 
@@ -56,7 +56,7 @@ def test_duplicate_key_rejected() -> None:
 def test_missing_english_label_rejected() -> None:
     data = _default()
     del data["products"][0]["label"]["en"]
-    with pytest.raises(TaxonomyInvalid, match="products.0.label.en"):
+    with pytest.raises(TaxonomyInvalid, match=r"products\.0\.label\.en"):
         parse_taxonomy(data)
 
 
