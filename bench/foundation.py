@@ -166,12 +166,10 @@ def _pandas_segment_month(frame: pd.DataFrame) -> pd.DataFrame:
     out["nps_margin"] = 100 * z * np.sqrt((p + d - (p - d) ** 2) / out["nps_n"])
     from scipy import stats
 
-    out["csat_margin"] = stats.t.ppf(0.975, out["csat_n"] - 1) * out["csat_sd"] / np.sqrt(
-        out["csat_n"]
+    out["csat_margin"] = (
+        stats.t.ppf(0.975, out["csat_n"] - 1) * out["csat_sd"] / np.sqrt(out["csat_n"])
     )
-    out["ces_margin"] = stats.t.ppf(0.975, out["ces_n"] - 1) * out["ces_sd"] / np.sqrt(
-        out["ces_n"]
-    )
+    out["ces_margin"] = stats.t.ppf(0.975, out["ces_n"] - 1) * out["ces_sd"] / np.sqrt(out["ces_n"])
     return out
 
 
@@ -182,9 +180,11 @@ def metrics(size: str) -> dict[str, Any]:
     cxm_time = time_warm(lambda: reports.metric_report(rt, query), runs=9)
 
     files = sorted((store_dir(size) / "mirror" / "responses").rglob("part-*.parquet"))
-    frame = pq.ParquetDataset([str(f) for f in files]).read(
-        columns=["segment", "responded_at", "nps", "csat", "ces"]
-    ).to_pandas()
+    frame = (
+        pq.ParquetDataset([str(f) for f in files])
+        .read(columns=["segment", "responded_at", "nps", "csat", "ces"])
+        .to_pandas()
+    )
     frame["nps"] = frame["nps"].astype("float64")
     frame["csat"] = frame["csat"].astype("float64")
     frame["ces"] = frame["ces"].astype("float64")
@@ -251,9 +251,19 @@ def http(seconds: float = 20.0, workers: int = 2) -> dict[str, Any]:
         port = _free_port()
         env = {**os.environ, "CXM_DATA_DIR": str(data_dir), "CXM_ENV": "test"}
         server = subprocess.Popen(
-            [sys.executable, "-m", "cxm.cli.main", "serve", "--port", str(port),
-             "--workers", str(workers)],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "cxm.cli.main",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         try:
             _wait_up(port)
@@ -263,15 +273,23 @@ def http(seconds: float = 20.0, workers: int = 2) -> dict[str, Any]:
                 return b""
 
             ceiling = asyncio.run(
-                closed_loop(host, port, "/healthz", empty, concurrency=32,
-                            seconds=seconds / 2, method="GET")
+                closed_loop(
+                    host, port, "/healthz", empty, concurrency=32, seconds=seconds / 2, method="GET"
+                )
             )
-            asyncio.run(closed_loop(host, port, path, _body, concurrency=8, seconds=2,
-                                    token=token, start=10_000_000))
-            peak = asyncio.run(closed_loop(host, port, path, _body, concurrency=32,
-                                           seconds=seconds, token=token))
-            steady = asyncio.run(open_loop(host, port, path, _body, rate=200,
-                                           seconds=seconds, token=token, start=5_000_000))
+            asyncio.run(
+                closed_loop(
+                    host, port, path, _body, concurrency=8, seconds=2, token=token, start=10_000_000
+                )
+            )
+            peak = asyncio.run(
+                closed_loop(host, port, path, _body, concurrency=32, seconds=seconds, token=token)
+            )
+            steady = asyncio.run(
+                open_loop(
+                    host, port, path, _body, rate=200, seconds=seconds, token=token, start=5_000_000
+                )
+            )
         finally:
             server.terminate()
             server.wait(timeout=30)

@@ -68,8 +68,16 @@ def _head(host: str, port: int, path: str, token: str | None, method: str = "POS
 
 
 async def closed_loop(
-    host: str, port: int, path: str, body: BodyFactory, *, concurrency: int, seconds: float,
-    token: str | None = None, start: int = 0, method: str = "POST",
+    host: str,
+    port: int,
+    path: str,
+    body: BodyFactory,
+    *,
+    concurrency: int,
+    seconds: float,
+    token: str | None = None,
+    start: int = 0,
+    method: str = "POST",
 ) -> LoadResult:
     head = _head(host, port, path, token, method)
     latencies: list[float] = []
@@ -96,13 +104,22 @@ async def closed_loop(
     await asyncio.gather(*(worker() for _ in range(concurrency)))
     elapsed = time.perf_counter() - t_start
     ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
-    return LoadResult(len(latencies) + errors, ok, errors + len(latencies) - ok, elapsed,
-                      latencies, statuses)
+    return LoadResult(
+        len(latencies) + errors, ok, errors + len(latencies) - ok, elapsed, latencies, statuses
+    )
 
 
 async def open_loop(
-    host: str, port: int, path: str, body: BodyFactory, *, rate: float, seconds: float,
-    token: str | None = None, connections: int = 64, start: int = 0,
+    host: str,
+    port: int,
+    path: str,
+    body: BodyFactory,
+    *,
+    rate: float,
+    seconds: float,
+    token: str | None = None,
+    connections: int = 64,
+    start: int = 0,
 ) -> LoadResult:
     head = _head(host, port, path, token)
     pool: asyncio.Queue[_Conn] = asyncio.Queue()

@@ -18,8 +18,18 @@ def _default() -> dict[str, Any]:
 
 def test_default_taxonomy_valid_with_all_dimensions() -> None:
     t = parse_taxonomy(_default())
-    for dim in ("touchpoint", "channel", "product", "segment", "lifecycle_stage",
-                "department", "process", "transaction_type", "journey", "stage"):
+    for dim in (
+        "touchpoint",
+        "channel",
+        "product",
+        "segment",
+        "lifecycle_stage",
+        "department",
+        "process",
+        "transaction_type",
+        "journey",
+        "stage",
+    ):
         assert t.keys(dim), dim
     assert {"accounting", "it", "administration"} <= set(t.back_office_departments())
     for dim in ("touchpoint", "department"):
