@@ -27,9 +27,12 @@ def build_message(settings: Settings, email: Email) -> EmailMessage:
     message["From"] = settings.mail_from
     message["To"] = email.to
     message["Subject"] = email.subject
-    message["Message-ID"] = make_msgid(domain="cxm")
+    # A caller's own Message-ID (an outbox's stable one) replaces the generated one.
+    own_id = next((v for k, v in email.headers if k.lower() == "message-id"), None)
+    message["Message-ID"] = own_id or make_msgid(domain="cxm")
     for name, value in email.headers:
-        message[name] = value
+        if name.lower() != "message-id":
+            message[name] = value
     message.set_content(email.text)
     if email.html is not None:
         message.add_alternative(email.html, subtype="html")
