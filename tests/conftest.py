@@ -15,6 +15,7 @@ from aiosmtpd.controller import Controller
 from cxm.config import Settings
 from cxm.services.runtime import Runtime, open_runtime
 from mail_helpers import SmtpInbox, free_port
+from settings_helpers import make_settings
 
 LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 
@@ -51,12 +52,6 @@ def data_dir(tmp_path: Path) -> Path:
     path = tmp_path / "cxm-data"
     path.mkdir()
     return path
-
-
-def make_settings(data_dir: Path, database_url: str | None = None, **extra: object) -> Settings:
-    return Settings(
-        env="test", data_dir=data_dir, database_url=database_url, _env_file=None, **extra
-    )  # type: ignore[call-arg]
 
 
 @pytest.fixture

@@ -3,31 +3,16 @@ local mode over a mirror directory; one SparkSession for the whole test session)
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import uuid
 from collections.abc import Callable, Iterator
-from pathlib import Path
 
 import pytest
 
 from cxm import analytics
 from cxm.config import Settings
 from cxm.services.runtime import Runtime
-
-
-def _root_conftest() -> object:
-    # Test modules import helpers with `from conftest import make_settings`; with this file
-    # present that name resolves here, so re-export the helpers of tests/conftest.py.
-    path = Path(__file__).resolve().parent.parent / "conftest.py"
-    spec = importlib.util.spec_from_file_location("cxm_tests_root_conftest", path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-make_settings = _root_conftest().make_settings  # type: ignore[attr-defined]
+from settings_helpers import make_settings
 
 
 @pytest.fixture(scope="session")

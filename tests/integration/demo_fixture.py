@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from conftest import make_settings
 from cxm.analytics import reset_engines
 from cxm.services.demo import DemoSummary, generate_demo
 from cxm.services.runtime import Runtime, open_runtime
+from settings_helpers import make_settings
 
 
 def open_demo(tmp: Path) -> Iterator[tuple[Runtime, DemoSummary]]:

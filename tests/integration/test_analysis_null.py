@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from conftest import make_settings
 from cxm.analytics import reset_engines
 from cxm.domain.changes import find_change_point
 from cxm.domain.metrics import CellStats
@@ -21,6 +20,7 @@ from cxm.services import mirror
 from cxm.services.analysis import alerts, changes, significance
 from cxm.services.runtime import open_runtime
 from factories import insert_rows
+from settings_helpers import make_settings
 
 SEEDS = range(20)
 TOUCHPOINTS = tuple(f"tp{i}" for i in range(8))

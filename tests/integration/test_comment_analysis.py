@@ -13,11 +13,11 @@ import pytest
 from ingest_files import write_records
 from sqlalchemy import text
 
-from conftest import make_settings
 from cxm.services import comment_analysis, ingest, mirror
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store import comment_analyses as store
 from factories import insert_responses, response_rows, update_rows
+from settings_helpers import make_settings
 
 PESEL = "44051401359"  # a valid PESEL (checksum)
 TEXTS = (

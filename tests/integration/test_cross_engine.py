@@ -10,12 +10,12 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
 from cxm import analytics
 from cxm.domain.metrics import GRAINS, MetricQuery, MetricReport, MetricRow
 from cxm.services import mirror
 from cxm.services.runtime import Runtime, open_runtime
 from factories import insert_responses, response_rows, update_rows
+from settings_helpers import make_settings
 
 pytestmark = pytest.mark.postgres
 

@@ -14,13 +14,13 @@ from typing import Any
 import psycopg
 import pytest
 
-from conftest import make_settings
 from cxm import analytics
 from cxm.services import mirror
 from cxm.services.analysis import changes, pain_points, significance, word_of_mouth
 from cxm.services.analysis.shape import jsonable
 from cxm.services.runtime import Runtime, open_runtime
 from factories import insert_responses, insert_rows, response_rows
+from settings_helpers import make_settings
 
 pytestmark = pytest.mark.postgres
 EMOTIONS = (

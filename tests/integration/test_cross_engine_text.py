@@ -11,13 +11,13 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from conftest import make_settings
 from cxm import analytics
 from cxm.analytics import text_metrics
 from cxm.domain.text_metrics import TextQuery
 from cxm.services import comment_analysis, mirror
 from cxm.services.runtime import Runtime, open_runtime
 from factories import insert_responses, response_rows
+from settings_helpers import make_settings
 
 pytestmark = pytest.mark.postgres
 

@@ -11,7 +11,6 @@ import pytest
 from demo_fixture import open_demo
 from sqlalchemy import case, func, select
 
-from conftest import make_settings
 from cxm.analytics import reset_engines
 from cxm.domain.dimensions import SEVEN_DIMENSIONS
 from cxm.domain.errors import ValidationFailed
@@ -27,6 +26,7 @@ from cxm.services.demo import (
 from cxm.services.demo.comments import comment_catalogue
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store.tables import Customer, Employee, Interaction, Response
+from settings_helpers import make_settings
 
 Demo = tuple[Runtime, DemoSummary]
 

@@ -340,13 +340,18 @@ def _start_pool(analyser: Analyser, workers: int) -> Pool:
 
 
 class _ArrivalDrainer:
-    """One background thread per database that analyses new comments until none wait."""
+    """Analyses new comments of one database, incrementally: it remembers the responses
+    ``change_seq`` it has read up to, so each drain reads only responses written since (a
+    full backlog scan is ``cxm text analyse``'s job). One drain runs at a time; ``notify``
+    wakes a background thread, ``drain`` runs inline."""
 
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
         self.lock = threading.Lock()
+        self.drain_lock = threading.Lock()
         self.again = False
         self.thread: threading.Thread | None = None
+        self.seq_mark = 0
 
     def notify(self) -> None:
         with self.lock:
@@ -365,9 +370,44 @@ class _ArrivalDrainer:
                     return
                 self.again = False
             try:
-                analyse_pending(self.rt, limit=PERIODIC_LIMIT)
+                self.drain(PERIODIC_LIMIT)
             except Exception:
                 log.exception("analysing new comments failed")
+
+    def drain(self, limit: int) -> AnalysisRun:
+        """Analyse up to ``limit`` comments written since the last drain."""
+        started = time.perf_counter()
+        analyser = current_analyser(self.rt)
+        replace = not self.rt.settings.keep_original_comments
+        done = batches = 0
+        with self.drain_lock:
+            head = store.responses_head(self.rt.db)
+            while done < limit:
+                found = store.select_changed(
+                    self.rt.db,
+                    version=analyser.version,
+                    after_seq=self.seq_mark,
+                    up_to_seq=head,
+                    limit=min(BATCH_SIZE, limit - done),
+                )
+                if not found:
+                    self.seq_mark = head
+                    break
+                pending = [comment for _, comment in found]
+                done += store.upsert_analyses(
+                    self.rt.db, analyser.rows(pending), [p.comment for p in pending],
+                    replace_comments=replace,
+                )  # fmt: skip
+                batches += 1
+                self.seq_mark = found[-1][0]
+        return AnalysisRun(
+            analysed=done,
+            batches=batches,
+            remaining=0,
+            seconds=time.perf_counter() - started,
+            version=analyser.version,
+            workers=1,
+        )
 
     def wait(self, timeout: float) -> bool:
         deadline = time.monotonic() + timeout
@@ -404,10 +444,10 @@ def wait_for_new_comments(rt: Runtime, timeout: float = 30.0) -> bool:
 
 
 def analyse_arrivals(rt: Runtime) -> AnalysisRun:
-    """After an import: analyse the waiting comments inline, up to :data:`ARRIVAL_LIMIT`."""
-    return analyse_pending(rt, limit=ARRIVAL_LIMIT)
+    """After an import: analyse the new comments inline, up to :data:`ARRIVAL_LIMIT`."""
+    return _drainer(rt).drain(ARRIVAL_LIMIT)
 
 
 def analyse_periodically(rt: Runtime) -> AnalysisRun:
-    """One run of the server's periodic job: a bounded share of the backlog."""
-    return analyse_pending(rt, limit=PERIODIC_LIMIT)
+    """One run of the server's periodic job: new comments since the last run, bounded."""
+    return _drainer(rt).drain(PERIODIC_LIMIT)

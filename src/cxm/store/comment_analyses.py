@@ -95,6 +95,33 @@ def select_pending(
     return [PendingComment(int(r[0]), str(r[1]), r[2]) for r in rows]
 
 
+def responses_head(db: Database) -> int:
+    """The newest ``change_seq`` of responses (0 when there are none)."""
+    with db.read() as conn:
+        return int(conn.execute(text("SELECT max(change_seq) FROM responses")).scalar() or 0)
+
+
+def select_changed(
+    db: Database, *, version: str | None, after_seq: int, up_to_seq: int, limit: int = 2_000
+) -> list[tuple[int, PendingComment]]:
+    """Comments needing analysis among the responses written after ``after_seq`` (up to
+    ``up_to_seq``), in ``change_seq`` order, with each one's ``change_seq``: the arrival path
+    reads only what is new instead of scanning every response."""
+    sql = text(
+        "SELECT r.change_seq, r.id, r.comment, r.responded_at FROM responses r "
+        "LEFT JOIN comment_analyses a ON a.response_id = r.id "
+        "WHERE r.change_seq > :after AND r.change_seq <= :upto "
+        "AND r.comment IS NOT NULL AND r.comment <> '' "
+        f"AND {_pending_condition(version, None)} ORDER BY r.change_seq LIMIT :limit"
+    )
+    params: dict[str, Any] = {"after": after_seq, "upto": up_to_seq, "limit": limit}
+    if version is not None:
+        params["version"] = version
+    with db.read() as conn:
+        rows = conn.execute(sql, params).all()
+    return [(int(r[0]), PendingComment(int(r[1]), str(r[2]), r[3])) for r in rows]
+
+
 def count_pending(
     db: Database, *, version: str | None, analysed_before: datetime | None = None
 ) -> int:
