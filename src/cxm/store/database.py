@@ -8,6 +8,8 @@ mirrored tables take a transaction-level advisory lock so ``change_seq`` grows i
 
 from __future__ import annotations
 
+import fcntl
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,10 +33,13 @@ class Database:
         self.url = url
         self.is_sqlite = url.startswith("sqlite")
         self._write_lock = threading.RLock()
+        self._lock_fd: int | None = None
+        self._lock_depth = 0
         if self.is_sqlite:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
+                self._lock_fd = os.open(f"{path}.writelock", os.O_RDWR | os.O_CREAT, 0o644)
             self.engine = _sqlite_engine(url, immediate=False, pool_size=8)
             self.writer_engine = _sqlite_engine(url, immediate=True, pool_size=1)
         else:
@@ -52,10 +57,28 @@ class Database:
 
         ``lock_key`` names a table whose ``change_seq`` the transaction assigns: on PostgreSQL
         writers of that table are serialised by an advisory lock (SQLite serialises all)."""
-        with self._write_lock, self.writer_engine.begin() as conn:
+        with self._write_lock, self._process_lock(), self.writer_engine.begin() as conn:
             if lock_key and not self.is_sqlite:
                 conn.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": lock_key})
             yield conn
+
+    @contextmanager
+    def _process_lock(self) -> Iterator[None]:
+        """SQLite: writers in other processes (server workers, CLI, jobs) queue on a file
+        lock, woken by the kernel the moment it is free, instead of sleeping in SQLite's
+        busy handler. Re-entrant within the thread holding ``_write_lock``."""
+        if self._lock_fd is None:
+            yield
+            return
+        if self._lock_depth == 0:
+            fcntl.flock(self._lock_fd, fcntl.LOCK_EX)
+        self._lock_depth += 1
+        try:
+            yield
+        finally:
+            self._lock_depth -= 1
+            if self._lock_depth == 0:
+                fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
 
     def next_change_seq(self, conn: Connection, table_name: str) -> int:
         """The next ``change_seq`` of a table; call inside :meth:`write` with its ``lock_key``."""
@@ -72,6 +95,9 @@ class Database:
             command.upgrade(cfg, "heads")
 
     def dispose(self) -> None:
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
         self.engine.dispose()
         if self.writer_engine is not self.engine:
             self.writer_engine.dispose()
