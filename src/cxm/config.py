@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     smtp_password: str | None = None
     smtp_starttls: bool = False
     mail_from: str = Field(default="cxm <cxm@localhost>", description="Sender of every e-mail.")
+    pulse_min_group: int = Field(
+        default=5,
+        ge=2,
+        description="Employee pulse: no result is shown for a group smaller than this.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
