@@ -143,6 +143,9 @@ def generate_demo(
         on_progress("mirror", 1, 1)
         on_progress("users", 0, len(DEMO_USERS))
     users = ensure_demo_users(rt)
+    from cxm.services.demo.people import generate_people
+
+    generate_people(rt, seed)
     if on_progress is not None:
         on_progress("users", len(DEMO_USERS), len(DEMO_USERS))
     finished = time.perf_counter()
