@@ -46,10 +46,13 @@ def import_file(
     rejects_path: Path | None = None,
     on_progress: Progress | None = None,
     refresh_mirror: bool = True,
+    analyse_comments: bool = True,
 ) -> ImportSummary:
     """Import a CSV, JSONL or Parquet file of one kind; MalformedFile (nothing written) if
     the file cannot be imported at all. Rejected rows go to ``rejects_path`` (default
-    ``<file>.rejects.txt``), one line per problem."""
+    ``<file>.rejects.txt``), one line per problem. New comments are analysed afterwards
+    unless ``analyse_comments`` is False (then the server's job or ``cxm text analyse``
+    picks them up)."""
     check_kind(kind)
     started = time.perf_counter()
     source = open_source(path, kind)
@@ -80,7 +83,7 @@ def import_file(
         source.close()
         summary.seconds = time.perf_counter() - started
         _finish(rt, summary, status)
-    if kind == "responses" and summary.accepted:
+    if analyse_comments and kind == "responses" and summary.accepted:
         _analyse_comments(rt, inline=True)
     if refresh_mirror and summary.accepted:
         _refresh_mirror(rt, summary)
