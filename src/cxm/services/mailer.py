@@ -20,6 +20,8 @@ class Email:
     text: str
     html: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    #: a stable Message-ID (e.g. derived from an outbox row) so a retried send is recognisable
+    message_id: str | None = None
 
 
 def build_message(settings: Settings, email: Email) -> EmailMessage:

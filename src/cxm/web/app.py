@@ -27,6 +27,7 @@ from cxm.services.scheduler import PeriodicTask
 from cxm.web.api import analysis, auth, imports, metrics, mirror, responses, taxonomy, text
 from cxm.web.api import drivers as drivers_api
 from cxm.web.api import journeys as journeys_api
+from cxm.web.api import surveys as surveys_api
 from cxm.web.errors import install_error_handlers
 from cxm.web.pages import alerts as alerts_page
 from cxm.web.pages import (
@@ -42,6 +43,9 @@ from cxm.web.pages import (
     word_of_mouth,
 )
 from cxm.web.pages import journeys as journeys_page
+from cxm.web.pages import answer as answer_page
+from cxm.web.pages import surveys as surveys_page
+from cxm.web.pages import surveys_triggers as surveys_triggers_page
 from cxm.web.pages import taxonomy as taxonomy_page
 
 log = logging.getLogger(__name__)
@@ -95,6 +99,12 @@ def _analyse_comments_action(app: FastAPI) -> None:
     from cxm.services import comment_analysis
 
     comment_analysis.analyse_periodically(app.state.runtime)
+
+
+def _survey_jobs_action(app: FastAPI) -> None:
+    from cxm.services.surveys import jobs as survey_jobs
+
+    survey_jobs.run_survey_jobs(app.state.runtime)
 
 
 def install_api_docs(app: FastAPI) -> None:
@@ -157,6 +167,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "alerts", ALERT_INTERVAL_SECONDS, lambda: _evaluate_alerts_action(app)
             ).start()
         app.state.alert_evaluator = alerter
+        survey_jobs = None
+        if settings.mirror_refresh_interval_seconds > 0:
+            from cxm.services.surveys.jobs import SURVEY_JOB_INTERVAL_SECONDS
+
+            survey_jobs = PeriodicTask(
+                "surveys", SURVEY_JOB_INTERVAL_SECONDS, lambda: _survey_jobs_action(app)
+            ).start()
+        app.state.survey_jobs = survey_jobs
         try:
             yield
         finally:
@@ -164,6 +182,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 analyser.stop()
             if alerter is not None:
                 alerter.stop()
+            if survey_jobs is not None:
+                survey_jobs.stop()
             if refresher is not None:
                 refresher.stop()
             runtime.close()
@@ -200,6 +220,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analysis.router,
         drivers_api.router,
         journeys_api.router,
+        surveys_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
     for page in (login, overview, report, taxonomy_page, data, users, comments):
@@ -207,6 +228,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for page in (changes, trends, pain_points, word_of_mouth, alerts_page):
         app.include_router(page.router)
     app.include_router(journeys_page.router)
+    # the triggers page first: its path would otherwise match /surveys/{key}
+    for page in (surveys_triggers_page, surveys_page, answer_page):
+        app.include_router(page.router)
 
     @app.get("/vendor/plotly.min.js", include_in_schema=False)
     async def plotly_js() -> FileResponse:

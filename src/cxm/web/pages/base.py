@@ -33,6 +33,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/drivers", N_("Key drivers"), ("admin", "analyst", "manager")),
     ("/journeys", N_("Journeys"), ("admin", "analyst", "manager")),
     ("/alerts", N_("Alerts"), ("admin", "analyst")),
+    ("/surveys", N_("Surveys"), ("admin", "analyst")),
     ("/taxonomy", N_("CX model"), ("admin", "analyst", "manager", "agent", "employee")),
     ("/data", N_("Data"), ("admin", "analyst")),
     ("/admin/users", N_("Users and tokens"), ("admin",)),
