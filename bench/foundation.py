@@ -37,7 +37,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from bench.loadgen import closed_loop, open_loop
-from bench.measure import peak_rss_mb, run_isolated, save, time_warm
+from bench.measure import peak_rss_mb, time_warm
 from cxm.config import Settings
 from cxm.domain.metrics import MetricQuery
 from cxm.services import auth, ingest, mirror, reports
@@ -336,15 +336,6 @@ def main(argv: list[str] | None = None) -> None:
     else:
         result = http(args.seconds)
     print(json.dumps(result, default=str))
-
-
-def run_all(size: str) -> dict[str, Any]:
-    """Every step, each in a fresh process; results saved under bench/results/."""
-    results: dict[str, Any] = {"size": size}
-    for step in ("prepare", "import", "baseline", "metrics", "http"):
-        results[step] = run_isolated("bench.foundation", step, "--size", size)
-        save(f"foundation-{size}", results)
-    return results
 
 
 if __name__ == "__main__":
