@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cxm.cli import analyse, demo, imports, journeys, mirror, report, serve, text
+from cxm.cli import loop as loop_cli
 
 app = typer.Typer(
     name="cxm",
@@ -15,6 +16,7 @@ app = typer.Typer(
 
 for area in (analyse, demo, serve, imports, journeys, mirror, report, text):
     area.register(app)
+loop_cli.register(app)
 
 
 if __name__ == "__main__":
