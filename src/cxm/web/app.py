@@ -27,13 +27,17 @@ from cxm.services.scheduler import PeriodicTask
 from cxm.web.api import analysis, auth, imports, metrics, mirror, responses, taxonomy, text
 from cxm.web.api import drivers as drivers_api
 from cxm.web.api import journeys as journeys_api
+from cxm.web.api import people as people_api
 from cxm.web.api import surveys as surveys_api
 from cxm.web.errors import install_error_handlers
 from cxm.web.pages import alerts as alerts_page
+from cxm.web.pages import answer as answer_page
 from cxm.web.pages import (
     changes,
     comments,
     data,
+    ideas_detail,
+    ideas_inbox,
     login,
     overview,
     pain_points,
@@ -42,11 +46,15 @@ from cxm.web.pages import (
     users,
     word_of_mouth,
 )
+from cxm.web.pages import ideas as ideas_page
 from cxm.web.pages import journeys as journeys_page
-from cxm.web.pages import answer as answer_page
+from cxm.web.pages import news as news_page
+from cxm.web.pages import pulse as pulse_page
+from cxm.web.pages import scorecards as scorecards_page
 from cxm.web.pages import surveys as surveys_page
 from cxm.web.pages import surveys_triggers as surveys_triggers_page
 from cxm.web.pages import taxonomy as taxonomy_page
+from cxm.web.pages import training as training_page
 
 log = logging.getLogger(__name__)
 SESSION_COOKIE = "cxm_session"
@@ -105,6 +113,12 @@ def _survey_jobs_action(app: FastAPI) -> None:
     from cxm.services.surveys import jobs as survey_jobs
 
     survey_jobs.run_survey_jobs(app.state.runtime)
+
+
+def _people_jobs_action(app: FastAPI) -> None:
+    from cxm.services.people import jobs
+
+    jobs.run_people_jobs(app.state.runtime)
 
 
 def install_api_docs(app: FastAPI) -> None:
@@ -167,6 +181,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "alerts", ALERT_INTERVAL_SECONDS, lambda: _evaluate_alerts_action(app)
             ).start()
         app.state.alert_evaluator = alerter
+        people_jobs = None
+        if settings.mirror_refresh_interval_seconds > 0:
+            from cxm.services.people.jobs import PEOPLE_JOB_INTERVAL_SECONDS
+
+            people_jobs = PeriodicTask(
+                "people", PEOPLE_JOB_INTERVAL_SECONDS, lambda: _people_jobs_action(app)
+            ).start()
+        app.state.people_jobs = people_jobs
         survey_jobs = None
         if settings.mirror_refresh_interval_seconds > 0:
             from cxm.services.surveys.jobs import SURVEY_JOB_INTERVAL_SECONDS
@@ -180,6 +202,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         finally:
             if analyser is not None:
                 analyser.stop()
+            if people_jobs is not None:
+                people_jobs.stop()
             if alerter is not None:
                 alerter.stop()
             if survey_jobs is not None:
@@ -220,6 +244,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         analysis.router,
         drivers_api.router,
         journeys_api.router,
+        people_api.router,
         surveys_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
@@ -228,6 +253,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for page in (changes, trends, pain_points, word_of_mouth, alerts_page):
         app.include_router(page.router)
     app.include_router(journeys_page.router)
+    for page in (ideas_page, ideas_inbox, ideas_detail, pulse_page, training_page):
+        app.include_router(page.router)
+    for page in (scorecards_page, news_page):
+        app.include_router(page.router)
     # the triggers page first: its path would otherwise match /surveys/{key}
     for page in (surveys_triggers_page, surveys_page, answer_page):
         app.include_router(page.router)
