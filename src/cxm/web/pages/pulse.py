@@ -56,6 +56,10 @@ class PulseContext:
     error: str | None
 
 
+def _dimension_name(dimension: str, language: str) -> str:
+    return i18n.gettext(language, DIMENSION_NAMES[dimension])
+
+
 def _label(rt: Runtime, dimension: str, value: str, language: str) -> str:
     if dimension == "department":
         return rt.taxonomy.labels("department", language).get(value, value)
@@ -132,15 +136,11 @@ async def _page(
         answered=answered,
         sees_results=sees,
         k=pulse.min_group(rt),
-        filters=(
-            ("department", i18n.gettext(language, DIMENSION_NAMES["department"]), departments),
-            ("role", i18n.gettext(language, DIMENSION_NAMES["role"]), roles),
-            ("tenure", i18n.gettext(language, DIMENSION_NAMES["tenure"]), tenure),
+        filters=tuple(
+            (d, _dimension_name(d, language), options)
+            for d, options in (("department", departments), ("role", roles), ("tenure", tenure))
         ),
-        by=tuple(
-            Option(d, i18n.gettext(language, DIMENSION_NAMES[d]), None, d == by)
-            for d in PULSE_DIMENSIONS
-        ),
+        by=tuple(Option(d, _dimension_name(d, language), None, d == by) for d in PULSE_DIMENSIONS),
         total=total,
         rows=rows,
         export_link=f"/api/v1/pulse/rounds/{chosen.id}/export.csv?{query}" if chosen else "",
