@@ -6,6 +6,7 @@ import typer
 
 from cxm.cli import analyse, demo, imports, journeys, mirror, report, serve, text
 from cxm.cli import loop as loop_cli
+from cxm.cli import people as people_cli
 
 app = typer.Typer(
     name="cxm",
@@ -17,6 +18,7 @@ app = typer.Typer(
 for area in (analyse, demo, serve, imports, journeys, mirror, report, text):
     area.register(app)
 loop_cli.register(app)
+people_cli.register(app)
 
 
 if __name__ == "__main__":
