@@ -8,6 +8,7 @@ from __future__ import annotations
 import smtplib
 from dataclasses import dataclass
 from email.message import EmailMessage
+from email.policy import default as default_policy
 from email.utils import make_msgid
 
 from cxm.config import Settings
@@ -20,12 +21,12 @@ class Email:
     text: str
     html: str | None = None
     headers: tuple[tuple[str, str], ...] = ()
-    #: a stable Message-ID (e.g. derived from an outbox row) so a retried send is recognisable
-    message_id: str | None = None
 
 
 def build_message(settings: Settings, email: Email) -> EmailMessage:
-    message = EmailMessage()
+    # long unbreakable header values (List-Unsubscribe URLs) stay plain text, not RFC 2047
+    # encoded words that mail clients would not recognise as a URL; RFC 5322 allows 998
+    message = EmailMessage(policy=default_policy.clone(max_line_length=998))
     message["From"] = settings.mail_from
     message["To"] = email.to
     message["Subject"] = email.subject

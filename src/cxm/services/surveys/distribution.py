@@ -90,8 +90,8 @@ def compose(
             ("List-Unsubscribe", f"<{unsubscribe}>"),
             ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"),
             ("X-Cxm-Invitation", f"{invitation['id']}-{suffix}"),
+            ("Message-ID", f"<cxm-survey-{invitation['nonce']}-{suffix}@cxm>"),
         ),
-        message_id=f"<cxm-survey-{invitation['nonce']}-{suffix}@cxm>",
     )
 
 
