@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import combinations
 from typing import Final, Literal
 
 from cxm.domain.errors import ValidationFailed
@@ -100,48 +101,94 @@ def enps(scores: list[int]) -> float | None:
 UNKNOWN: Final = "unknown"
 
 
+GroupKey = frozenset[tuple[str, str]]
+
+
 def _key(row: Mapping[str, str | None], dimension: str) -> str:
     return row.get(dimension) or UNKNOWN
 
 
-def _matches(row: Mapping[str, str | None], where: Mapping[str, str]) -> bool:
-    return all(_key(row, d) == v for d, v in where.items())
+def group_key(where: Mapping[str, str]) -> GroupKey:
+    return frozenset(where.items())
 
 
-def hidden_siblings(
-    rows: list[Mapping[str, str | None]], parent: Mapping[str, str], dimension: str, k: int
-) -> set[str]:
-    """Values of ``dimension`` hidden inside ``parent``: those with fewer than ``k`` people,
-    and, while the people hidden so far are more than none but fewer than ``k``, the next
-    smallest value too (else the parent minus the shown values would reveal them)."""
-    counts: dict[str, int] = {}
-    for row in rows:
-        if _matches(row, parent):
-            value = _key(row, dimension)
-            counts[value] = counts.get(value, 0) + 1
-    hidden = {v for v, n in counts.items() if n < k}
-    mass = sum(counts[v] for v in hidden)
-    for value in sorted((v for v in counts if v not in hidden), key=lambda v: (counts[v], v)):
-        if mass == 0 or mass >= k:
-            break
-        hidden.add(value)
-        mass += counts[value]
-    return hidden
+def shown_groups(
+    rows: list[Mapping[str, str | None]], k: int, dimensions: tuple[str, ...] = PULSE_DIMENSIONS
+) -> set[GroupKey]:
+    """Every group (a filter on any of ``dimensions``) whose result may be shown.
+
+    One policy for the whole round, so that no two answers contradict each other:
+    1. a group needs at least ``k`` people; groups with the same people share one fate;
+    2. for every two shown groups whose people nest (by the people, whatever the filters
+       say: "billing" may be all the "specialists with 1–3 years"), the larger minus the
+       smaller is none or at least ``k`` people — else the smaller is hidden;
+    3. for every shown group and dimension, its shown subgroups leave none or at least
+       ``k`` of its people — else the smallest shown subgroup is hidden too.
+    Repeated until nothing changes. A difference of two shown results, or a result minus
+    its shown breakdown, therefore never isolates fewer than ``k`` people."""
+    members: dict[GroupKey, int] = {}
+    for index, row in enumerate(rows):
+        bit = 1 << index
+        values = [(d, _key(row, d)) for d in dimensions]
+        for size in range(len(values) + 1):
+            for chosen in combinations(values, size):
+                key = frozenset(chosen)
+                members[key] = members.get(key, 0) | bit
+    size_of = {key: mask.bit_count() for key, mask in members.items()}
+    shown = {key for key, n in size_of.items() if n >= k}
+    changed = True
+    while changed:
+        changed = False
+        by_mask: dict[int, set[GroupKey]] = {}
+        for key in shown:
+            by_mask.setdefault(members[key], set()).add(key)
+        masks = sorted(by_mask, key=lambda m: m.bit_count())
+        hide: set[int] = set()
+        for i, small in enumerate(masks):
+            for large in masks[i + 1 :]:
+                if small & large == small and 0 < large.bit_count() - small.bit_count() < k:
+                    hide.add(small)
+                    break
+        for key in shown:
+            if members[key] in hide:
+                continue
+            for dimension in dimensions:
+                if any(d == dimension for d, _ in key):
+                    continue
+                children = [
+                    c
+                    for c in shown
+                    if len(c) == len(key) + 1
+                    and key < c
+                    and any(d == dimension for d, _ in c)
+                    and members[c] not in hide
+                ]
+                rest = size_of[key] - sum(size_of[c] for c in children)
+                if children and 0 < rest < k:
+                    hide.add(members[min(children, key=lambda c: (size_of[c], sorted(c)))])
+        if hide:
+            shown = {key for key in shown if members[key] not in hide}
+            changed = True
+    return shown
 
 
 def group_allowed(rows: list[Mapping[str, str | None]], where: Mapping[str, str], k: int) -> bool:
-    """Whether the group of ``rows`` matching ``where`` may be shown.
+    """Whether the group ``where`` is among :func:`shown_groups` (one-off convenience)."""
+    return group_key(where) in shown_groups(rows, k)
 
-    It needs at least ``k`` people, and for every group with one filter fewer (its parent)
-    the group must not be among the parent's hidden values (:func:`hidden_siblings`). So
-    the parent minus every shown sibling, or minus this group, never isolates fewer than
-    ``k`` people: whatever is hidden inside a parent is none or at least ``k`` people, and
-    hiding more for another parent only adds groups of at least ``k``."""
-    n = sum(1 for row in rows if _matches(row, where))
-    if n < k:
-        return False
-    for dimension, value in where.items():
-        parent = {d: v for d, v in where.items() if d != dimension}
-        if value in hidden_siblings(rows, parent, dimension, k):
-            return False
-    return True
+
+#: Names of the statuses in e-mails (pages translate through the catalogs).
+STATUS_NAMES: Final[Mapping[str, tuple[str, str]]] = {
+    "new": ("nowy", "new"),
+    "under_review": ("w ocenie", "under review"),
+    "accepted": ("przyjęty", "accepted"),
+    "in_progress": ("w realizacji", "in progress"),
+    "implemented": ("wdrożony", "implemented"),
+    "declined": ("odrzucony", "declined"),
+    "merged": ("połączony z innym pomysłem", "merged as a duplicate"),
+}
+
+
+def status_name(status: str, language: str) -> str:
+    pl, en = STATUS_NAMES.get(status, (status, status))
+    return en if language == "en" else pl

@@ -25,9 +25,11 @@ from cxm.domain.errors import Conflict, NotFound, PermissionDenied, ValidationFa
 from cxm.domain.people import (
     PULSE_DIMENSIONS,
     UNKNOWN,
+    GroupKey,
     PulseCell,
     enps,
-    group_allowed,
+    group_key,
+    shown_groups,
     tenure_band,
 )
 from cxm.services.people.common import T, employee_of_user, now
@@ -184,8 +186,10 @@ def _scoped(principal: Principal, where: Mapping[str, str]) -> dict[str, str]:
     return {**where, "department": scope[0]} if scope else {**where, "department": "\x00none"}
 
 
-def _cell(rows: list[dict[str, object]], where: Mapping[str, str], k: int) -> PulseCell:
-    if not group_allowed(rows, where, k):  # type: ignore[arg-type]
+def _cell(
+    rows: list[dict[str, object]], where: Mapping[str, str], shown: set[GroupKey]
+) -> PulseCell:
+    if group_key(where) not in shown:
         return PulseCell(where=dict(where), suppressed=True, n=None)
     group = [r for r in rows if all((r.get(d) or UNKNOWN) == v for d, v in where.items())]
     scores = [int(r["enps"]) for r in group]  # type: ignore[call-overload]
@@ -233,7 +237,8 @@ def pulse_results(
                 ).where(ANSWERS.c.round_id == round_id)
             ).all()
         ]
-    total = _cell(rows, where, k)
+    shown = shown_groups(rows, k)  # type: ignore[arg-type]
+    total = _cell(rows, where, shown)
     cells: list[PulseCell] = []
     if by is not None and not total.suppressed:
         values = sorted(
@@ -243,7 +248,7 @@ def pulse_results(
                 if all((r.get(d) or UNKNOWN) == v for d, v in where.items())
             }
         )
-        cells = [_cell(rows, {**where, by: value}, k) for value in values]
+        cells = [_cell(rows, {**where, by: value}, shown) for value in values]
     return PulseResult(round_id, k, where, total, by, tuple(cells))
 
 
