@@ -14,8 +14,6 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
-from loop_helpers import WebhookReceiver
-from mail_helpers import SmtpInbox
 from sqlalchemy import func, select
 
 from conftest import make_settings
@@ -23,6 +21,8 @@ from cxm.services import ingest
 from cxm.services.loop import notifications, setup, standards
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store import loop_store as ls
+from loop_helpers import WebhookReceiver
+from mail_helpers import SmtpInbox
 
 N = 200
 CLI = Path(sys.executable).with_name("cxm")

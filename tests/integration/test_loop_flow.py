@@ -10,8 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
-from loop_helpers import WebhookReceiver
-from mail_helpers import SmtpInbox
 
 from conftest import make_settings
 from cxm.domain.access import Principal
@@ -22,6 +20,8 @@ from cxm.services.loop import cases, complaints, notifications, rules, setup, sl
 from cxm.services.loop.jobs import run_jobs
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store.alerts import insert_new_alerts
+from loop_helpers import WebhookReceiver
+from mail_helpers import SmtpInbox
 
 ADMIN = Principal(1, "ada", "admin")
 BILLING_AGENT = Principal(2, "agata", "agent", "billing")
@@ -91,8 +91,8 @@ def test_sla_breach_escalates_at_business_hour_across_polish_holiday(
     loop_rt: Runtime, smtp_inbox: SmtpInbox
 ) -> None:
     _configure(loop_rt)
-    _import(loop_rt, [{"external_id": "r1", "customer_external_id": "k1",
-                       "responded_at": "2026-11-10", "nps": 1, "touchpoint": "invoice"}])  # fmt: skip
+    record = {"external_id": "r1", "customer_external_id": "k1", "responded_at": "2026-11-10"}
+    _import(loop_rt, [record | {"nps": 1, "touchpoint": "invoice"}])
     run_jobs(loop_rt, ["rules"], now=NOW)
     (case,) = cases.list_cases(loop_rt, ADMIN)
     # normal priority: 4 business hours. Tuesday 14:00–16:00 (2 h), Wednesday 11 November is

@@ -25,13 +25,17 @@ from cxm.config import Settings, get_settings
 from cxm.services.runtime import open_runtime
 from cxm.services.scheduler import PeriodicTask
 from cxm.web.api import analysis, auth, imports, metrics, mirror, responses, taxonomy, text
+from cxm.web.api import cases as cases_api
 from cxm.web.api import drivers as drivers_api
 from cxm.web.api import journeys as journeys_api
 from cxm.web.api import people as people_api
+from cxm.web.api import standards as standards_api
 from cxm.web.api import surveys as surveys_api
+from cxm.web.api import webhooks as webhooks_api
 from cxm.web.errors import install_error_handlers
 from cxm.web.pages import alerts as alerts_page
 from cxm.web.pages import answer as answer_page
+from cxm.web.pages import cases as cases_page
 from cxm.web.pages import (
     changes,
     comments,
@@ -49,8 +53,10 @@ from cxm.web.pages import (
 from cxm.web.pages import ideas as ideas_page
 from cxm.web.pages import journeys as journeys_page
 from cxm.web.pages import news as news_page
+from cxm.web.pages import notifications as notifications_page
 from cxm.web.pages import pulse as pulse_page
 from cxm.web.pages import scorecards as scorecards_page
+from cxm.web.pages import standards as standards_page
 from cxm.web.pages import surveys as surveys_page
 from cxm.web.pages import surveys_triggers as surveys_triggers_page
 from cxm.web.pages import taxonomy as taxonomy_page
@@ -121,6 +127,12 @@ def _people_jobs_action(app: FastAPI) -> None:
     jobs.run_people_jobs(app.state.runtime)
 
 
+def _run_loop_jobs_action(app: FastAPI) -> None:
+    from cxm.services.loop import jobs as loop_jobs
+
+    loop_jobs.run_scheduled(app.state.runtime)
+
+
 def install_api_docs(app: FastAPI) -> None:
     """Swagger UI at /docs from the installed ``swagger-ui-bundle-v2`` package (no CDN)."""
     try:
@@ -181,6 +193,14 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "alerts", ALERT_INTERVAL_SECONDS, lambda: _evaluate_alerts_action(app)
             ).start()
         app.state.alert_evaluator = alerter
+        loop_runner = None
+        if settings.mirror_refresh_interval_seconds > 0:
+            from cxm.services.loop.jobs import LOOP_INTERVAL_SECONDS
+
+            loop_runner = PeriodicTask(
+                "loop-jobs", LOOP_INTERVAL_SECONDS, lambda: _run_loop_jobs_action(app)
+            ).start()
+        app.state.loop_runner = loop_runner
         people_jobs = None
         if settings.mirror_refresh_interval_seconds > 0:
             from cxm.services.people.jobs import PEOPLE_JOB_INTERVAL_SECONDS
@@ -206,6 +226,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 people_jobs.stop()
             if alerter is not None:
                 alerter.stop()
+            if loop_runner is not None:
+                loop_runner.stop()
             if survey_jobs is not None:
                 survey_jobs.stop()
             if refresher is not None:
@@ -253,6 +275,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for page in (changes, trends, pain_points, word_of_mouth, alerts_page):
         app.include_router(page.router)
     app.include_router(journeys_page.router)
+    for router in (cases_api.router, standards_api.router, webhooks_api.router):
+        app.include_router(router, prefix="/api/v1")
+    for page in (cases_page, standards_page, notifications_page):
+        app.include_router(page.router)
     for page in (ideas_page, ideas_inbox, ideas_detail, pulse_page, training_page):
         app.include_router(page.router)
     for page in (scorecards_page, news_page):

@@ -1,0 +1,154 @@
+"""The loop in the web app: the case inbox per role with filters and bulk actions, the case
+page with the customer's (redacted) context, the cases API within department scope, the
+standards page's chart, the notifications admin (dead letters replayed) and the public
+recontact page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from fastapi.testclient import TestClient
+
+from cxm.domain.access import Principal
+from cxm.services import ingest
+from cxm.services.loop import cases, notifications, setup, standards
+from cxm.services.loop.jobs import run_jobs
+from cxm.services.runtime import Runtime
+from cxm.store import loop_store as ls
+
+Login = Callable[[str], TestClient]
+NOW = datetime(2026, 11, 10, 13, 0)
+ADMIN = Principal(1, "ada", "admin")
+
+
+def _seed(rt: Runtime) -> None:
+    setup.install_defaults(rt, now=NOW)
+    setup.add_route(rt, "billing", touchpoint="invoice", owner="agata",
+                    owner_email="agata@firma.pl", manager="marek", now=NOW)  # fmt: skip
+    ingest.import_records(rt, "customers", [
+        {"external_id": "k1", "name": "Jan Kowalski", "email": "jan@example.pl",
+         "consent_email": "tak"},
+    ])  # fmt: skip
+    ingest.import_records(rt, "responses", [
+        {"external_id": "b1", "customer_external_id": "k1", "responded_at": "2026-11-09",
+         "nps": 1, "touchpoint": "invoice",
+         "comment": "Dzwońcie na 601 234 567, faktura jest zła"},
+        {"external_id": "b2", "customer_external_id": "k1", "responded_at": "2026-11-08",
+         "nps": 9, "touchpoint": "invoice"},
+        {"external_id": "h1", "responded_at": "2026-11-09", "nps": 2, "touchpoint": "hotline"},
+    ])  # fmt: skip
+    run_jobs(rt, ["rules"], now=NOW)
+
+
+def test_agent_inbox_shows_own_department_and_manager_view_summarises_owners(
+    rt: Runtime, login: Login
+) -> None:
+    _seed(rt)
+    agent = login("agata").get("/cases?_context=1").json()["context"]
+    assert agent["view"] == "agent"
+    assert [r["department"] for r in agent["rows"]] == [rt.taxonomy.label("department", "billing")]
+    billing_ids = {c["id"] for c in cases.list_cases(rt, ADMIN, department="billing")}
+    assert {r["id"] for r in agent["rows"]} == billing_ids and len(billing_ids) == 1
+    manager = login("marek").get("/cases?view=manager&_context=1").json()["context"]
+    service_ids = {c["id"] for c in cases.list_cases(rt, ADMIN, department="customer_service")}
+    assert {r["id"] for r in manager["rows"]} == service_ids and len(service_ids) == 1
+    assert manager["by_owner"] == [{"owner": "—", "open": 1, "breached": 0}]
+    assert login("ewa").get("/cases").status_code == 403
+
+
+def test_bulk_action_moves_selected_cases_and_case_page_shows_redacted_context(
+    rt: Runtime, login: Login
+) -> None:
+    _seed(rt)
+    client = login("agata")
+    (case,) = cases.list_cases(rt, ADMIN, department="billing")
+    answer = client.post(
+        "/cases/bulk",
+        data={"csrf_token": client.csrf, "ids": [str(case["id"])], "action": "status",  # type: ignore[attr-defined]
+              "value": "acknowledged", "back": "/cases"},
+        follow_redirects=False,
+    )  # fmt: skip
+    assert answer.status_code == 303
+    assert cases.get_case(rt, case["id"], ADMIN)["status"] == "acknowledged"
+    page = client.get(f"/cases/{case['id']}?_context=1").json()["context"]
+    assert page["case"]["status_key"] == "acknowledged"
+    assert page["customer"]["external_id"] == "k1"
+    comments = [r["comment"] for r in page["responses"] if r["comment"]]
+    assert comments and "601 234 567" not in comments[0]
+    assert [s["key"] for s in page["next_statuses"]] == [
+        "in_progress", "waiting_customer", "resolved",
+    ]  # fmt: skip
+    html = client.get(f"/cases/{case['id']}").text
+    assert "601 234 567" not in html and "case-events" in html
+
+
+def test_cases_api_opens_moves_and_hides_other_departments(rt: Runtime, login: Login) -> None:
+    _seed(rt)
+    agent = login("agata")
+    headers = {"X-CSRF-Token": agent.csrf}  # type: ignore[attr-defined]
+    made = agent.post("/api/v1/cases", json={"title": "Telefon klienta"}, headers=headers)
+    assert made.status_code == 201 and made.json()["case"]["department"] == "billing"
+    case_id = made.json()["case"]["id"]
+    moved = agent.post(f"/api/v1/cases/{case_id}/status", json={"status": "closed"},
+                       headers=headers)  # fmt: skip
+    assert moved.status_code == 409 and moved.json()["error"]["code"] == "conflict"
+    moved = agent.post(f"/api/v1/cases/{case_id}/status", json={"status": "in_progress"},
+                       headers=headers)  # fmt: skip
+    assert moved.status_code == 200 and moved.json()["case"]["first_response_at"] is not None
+    (hotline,) = cases.list_cases(rt, ADMIN, department="customer_service")
+    assert agent.get(f"/api/v1/cases/{hotline['id']}").status_code == 404
+    assert login("marek").get(f"/api/v1/cases/{hotline['id']}").status_code == 200
+
+
+def test_standards_page_draws_compliance_over_time_by_department(rt: Runtime, login: Login) -> None:
+    from factories import seed_departments
+
+    seed_departments(rt)
+    run = standards.evaluate_standards(rt, now=datetime(2025, 12, 31))
+    assert run.standards == 0
+    standards.add_standard(rt, "nps_dept", "min_nps", 0.0, name_pl="NPS działu",
+                           name_en="Department NPS", window_days=365, min_n=5)  # fmt: skip
+    run = standards.evaluate_standards(rt, now=datetime(2025, 12, 31))
+    current = {c.scope_value: c.met for c in run.current}
+    assert current == {"customer_service": True, "billing": False}
+    assert run.breaches == 1
+    breach = cases.list_cases(rt, ADMIN, kind="standard")
+    assert len(breach) == 1 and breach[0]["department"] == "billing"
+    page = login("ola").get("/standards?_context=1").json()["context"]
+    names = {trace["name"] for trace in page["figure"]["data"]}
+    labels = rt.taxonomy.labels("department", "pl")
+    assert names == {labels["billing"], labels["customer_service"], "Cel"}
+    assert len(page["latest"]) == 2
+    assert login("ola").get("/standards").status_code == 200
+
+
+def test_admin_replays_dead_letter_from_notifications_page(rt: Runtime, login: Login) -> None:
+    _seed(rt)
+    notifications.add_webhook(rt, "down", "http://127.0.0.1:9/nothing", now=NOW)
+    cases.open_case(rt, ADMIN, title="x", department="billing", now=NOW)
+    with rt.db.write() as conn:
+        conn.execute(ls.OUTBOX.update().values(status="dead", attempts=6))
+    admin = login("ada")
+    page = admin.get("/admin/notifications?_context=1").json()["context"]
+    assert page["dead"] and page["counts"]["dead"] == len(page["dead"])
+    answer = admin.post("/admin/notifications/replay", data={"csrf_token": admin.csrf},  # type: ignore[attr-defined]
+                        follow_redirects=False)  # fmt: skip
+    assert answer.status_code == 303
+    assert notifications.outbox_counts(rt).get("dead", 0) == 0
+    assert login("agata").get("/admin/notifications").status_code == 403
+
+
+def test_recontact_link_records_one_answer_as_a_response(rt: Runtime, client: TestClient) -> None:
+    _seed(rt)
+    (case,) = cases.list_cases(rt, ADMIN, department="billing")
+    token = cases.recontact_token(rt, case["id"])
+    assert client.get(f"/loop/recontact/{case['id']}.forged").status_code == 404
+    assert client.get(f"/loop/recontact/{token}").status_code == 200
+    sent = client.post(f"/loop/recontact/{token}", data={"nps": "9", "comment": "Już dobrze"},
+                       follow_redirects=False)  # fmt: skip
+    assert sent.status_code == 303
+    stored = ingest.get_response(rt, f"recontact-{case['id']}")
+    assert stored["nps"] == 9 and stored["source"] == "survey"
+    again = client.post(f"/loop/recontact/{token}", data={"nps": "3"})
+    assert again.status_code == 409
