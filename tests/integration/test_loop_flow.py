@@ -7,11 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
-from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
+from cxm.config import Settings
 from cxm.domain.access import Principal
 from cxm.domain.errors import Conflict
 from cxm.domain.loop_sla import BusinessCalendar
@@ -20,6 +19,7 @@ from cxm.services.loop import cases, complaints, notifications, rules, setup, sl
 from cxm.services.loop.jobs import run_jobs
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store.alerts import insert_new_alerts
+from factories import insert_rows
 from loop_helpers import WebhookReceiver
 from mail_helpers import SmtpInbox
 
@@ -30,8 +30,9 @@ NOW = datetime(2026, 11, 10, 13, 0)  # Tuesday 14:00 in Warsaw, the day before 1
 
 
 @pytest.fixture
-def loop_rt(data_dir: Path, smtp_inbox: SmtpInbox) -> Iterator[Runtime]:
-    rt = open_runtime(make_settings(data_dir, smtp_port=smtp_inbox.port))
+def loop_rt(store_settings: Settings, smtp_inbox: SmtpInbox) -> Iterator[Runtime]:
+    """A runtime on SQLite and on PostgreSQL, sending to the test's SMTP server."""
+    rt = open_runtime(store_settings.model_copy(update={"smtp_port": smtp_inbox.port}))
     yield rt
     rt.close()
 
@@ -240,3 +241,28 @@ def test_churn_words_emotions_and_control_limits_open_cases(loop_rt: Runtime) ->
     alert_case = next(c for c in cases.list_cases(loop_rt, ADMIN) if c["source"] == "alert")
     assert alert_case["department"] == "billing" and alert_case["priority"] == "critical"
     assert rules.evaluate_alert_rules(loop_rt, now=NOW).opened == 0
+
+
+def test_anger_above_threshold_opens_case_from_comment_analysis(loop_rt: Runtime) -> None:
+    _configure(loop_rt)
+    _import(loop_rt, [
+        {"external_id": f"e{i}", "responded_at": "2026-11-09", "csat": 4, "touchpoint": "hotline"}
+        for i in range(2)
+    ])  # fmt: skip
+    ids = {r["external_id"]: r["id"] for r in (ingest.get_response(loop_rt, f"e{i}")
+                                               for i in range(2))}  # fmt: skip
+    emotions = dict.fromkeys(
+        ("joy", "trust", "fear", "surprise", "sadness", "disgust", "anger", "anticipation",
+         "frustration", "disappointment", "delight"), 0.0,
+    )  # fmt: skip
+    rows = [
+        {"response_id": ids[key], "responded_at": datetime(2026, 11, 9), "analyser_version": "t",
+         "language": "pl", "sentiment": "negative", "sentiment_score": -0.8, "themes": "|",
+         "redacted_comment": "…", **emotions, "anger": anger}
+        for key, anger in (("e0", 0.9), ("e1", 0.2))
+    ]  # fmt: skip
+    insert_rows(loop_rt, "comment_analyses", rows)
+    run_jobs(loop_rt, ["rules"], now=NOW)
+    (case,) = cases.list_cases(loop_rt, ADMIN)
+    assert case["response_id"] == ids["e0"] and case["priority"] == "high"
+    assert case["department"] == "customer_service"
