@@ -14,6 +14,9 @@ from dataclasses import dataclass, field
 import numpy as np
 
 BodyFactory = Callable[[int], bytes]
+#: A fixed path, or one per request (e.g. a survey link's one-time token in the path).
+PathSpec = str | Callable[[int], str]
+FORM = "application/x-www-form-urlencoded"
 
 
 @dataclass
@@ -59,18 +62,34 @@ class _Conn:
         return status
 
 
-def _head(host: str, port: int, path: str, token: str | None, method: str = "POST") -> bytes:
+def _head(
+    host: str,
+    port: int,
+    path: str,
+    token: str | None,
+    method: str = "POST",
+    content_type: str = "application/json",
+) -> bytes:
     auth = f"Authorization: Bearer {token}\r\n" if token else ""
     return (
         f"{method} {path} HTTP/1.1\r\nHost: {host}:{port}\r\n{auth}"
-        "Content-Type: application/json\r\nContent-Length: "
+        f"Content-Type: {content_type}\r\nContent-Length: "
     ).encode()
+
+
+def _heads(
+    host: str, port: int, path: PathSpec, token: str | None, method: str, content_type: str
+) -> Callable[[int], bytes]:
+    if callable(path):
+        return lambda i: _head(host, port, path(i), token, method, content_type)
+    fixed = _head(host, port, path, token, method, content_type)
+    return lambda _i: fixed
 
 
 async def closed_loop(
     host: str,
     port: int,
-    path: str,
+    path: PathSpec,
     body: BodyFactory,
     *,
     concurrency: int,
@@ -78,8 +97,9 @@ async def closed_loop(
     token: str | None = None,
     start: int = 0,
     method: str = "POST",
+    content_type: str = "application/json",
 ) -> LoadResult:
-    head = _head(host, port, path, token, method)
+    head = _heads(host, port, path, token, method, content_type)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
     counter = iter(range(start, start + 10**9))
@@ -91,8 +111,9 @@ async def closed_loop(
         conn = _Conn(host, port)
         while time.perf_counter() < deadline:
             t0 = time.perf_counter()
+            i = next(counter)
             try:
-                status = await conn.request(head, body(next(counter)))
+                status = await conn.request(head(i), body(i))
             except (OSError, asyncio.IncompleteReadError, ValueError, IndexError):
                 errors += 1
                 conn = _Conn(host, port)
@@ -112,7 +133,7 @@ async def closed_loop(
 async def open_loop(
     host: str,
     port: int,
-    path: str,
+    path: PathSpec,
     body: BodyFactory,
     *,
     rate: float,
@@ -120,8 +141,9 @@ async def open_loop(
     token: str | None = None,
     connections: int = 64,
     start: int = 0,
+    content_type: str = "application/json",
 ) -> LoadResult:
-    head = _head(host, port, path, token)
+    head = _heads(host, port, path, token, "POST", content_type)
     pool: asyncio.Queue[_Conn] = asyncio.Queue()
     for _ in range(connections):
         pool.put_nowait(_Conn(host, port))
@@ -139,7 +161,7 @@ async def open_loop(
             await asyncio.sleep(delay)
         conn = await pool.get()
         try:
-            status = await conn.request(head, body(start + i))
+            status = await conn.request(head(start + i), body(start + i))
             latencies.append((time.perf_counter() - scheduled) * 1000)
             statuses[status] = statuses.get(status, 0) + 1
             pool.put_nowait(conn)
