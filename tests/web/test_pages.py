@@ -53,6 +53,17 @@ PINNED = {
         "moments", "paths", "stages", "time_figure",
     },
     "/alerts": {"alerts"},
+    "/ideas": {
+        "ideas", "q", "status", "mine", "statuses", "touchpoints", "departments", "unread",
+        "reviewer", "suggestions", "draft", "error",
+    },
+    "/pulse": {
+        "round_id", "round_title", "can_answer", "answered", "sees_results", "k", "filters", "by",
+        "total", "rows", "export_link", "message", "error",
+    },
+    "/training": {"linked", "mine", "coverage", "courses"},
+    "/scorecards": {"cards", "members", "departments"},
+    "/news": {"items", "implemented", "editor"},
     "/taxonomy": {
         "company", "journeys", "vocabularies", "can_edit", "yaml_text", "error", "error_field",
         "saved",
@@ -84,7 +95,17 @@ def test_every_page_is_given_exactly_its_pinned_context(login: Login, rt: Runtim
 
 def test_navigation_shows_only_what_the_role_may_open(login: Login) -> None:
     chrome = _context(login("agata"), "/")["chrome"]
-    assert [item["href"] for item in chrome["nav"]] == ["/", "/report", "/comments", "/taxonomy"]
+    assert [item["href"] for item in chrome["nav"]] == [
+        "/",
+        "/report",
+        "/comments",
+        "/ideas",
+        "/pulse",
+        "/training",
+        "/scorecards",
+        "/news",
+        "/taxonomy",
+    ]
     assert (chrome["role"], chrome["department"]) == ("agent", "billing")
 
 
