@@ -7,6 +7,7 @@ import typer
 from cxm.cli import analyse, demo, imports, journeys, mirror, report, serve, text
 from cxm.cli import loop as loop_cli
 from cxm.cli import people as people_cli
+from cxm.cli import surveys as surveys_cli
 
 app = typer.Typer(
     name="cxm",
@@ -19,6 +20,7 @@ for area in (analyse, demo, serve, imports, journeys, mirror, report, text):
     area.register(app)
 loop_cli.register(app)
 people_cli.register(app)
+surveys_cli.register(app)
 
 
 if __name__ == "__main__":
