@@ -136,10 +136,13 @@ def create_cases(
     if not ids:
         return []
     events = []
+    messages: list[dict[str, Any]] = []
+    hooks = notifications.load_hooks(conn)
     language = rt.settings.default_language
+    rows_by_key = {r["idempotency_key"]: r for r in rows}
     for key, case_id in ids.items():
         spec, route = by_key[key]
-        row = next(r for r in rows if r["idempotency_key"] == key) | {"id": case_id}
+        row = rows_by_key[key] | {"id": case_id}
         events.append(_event(case_id, now, None, "created", None, "new", spec.title[:500]))
         subject, text = message(
             language,
@@ -152,8 +155,8 @@ def create_cases(
             resolution_due=row["resolution_due"].isoformat(timespec="minutes"),
             link=case_link(rt, case_id),
         )
-        notifications.enqueue_event(
-            conn,
+        messages += notifications.build_messages(
+            hooks,
             event="case.opened",
             key=f"case:{case_id}:opened",
             payload=case_payload(row),
@@ -166,6 +169,7 @@ def create_cases(
                 rt, conn, row, spec.customer_email, spec.customer_language, now
             )
     conn.execute(ls.EVENTS.insert(), events)
+    ls.insert_new(conn, ls.OUTBOX, messages)
     return sorted(ids.values())
 
 

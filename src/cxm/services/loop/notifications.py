@@ -72,6 +72,38 @@ def backoff(attempt: int) -> timedelta:
 
 
 # --- writing (inside the caller's transaction) -------------------------------------------
+def load_hooks(conn: Connection) -> list[Any]:
+    """The active webhooks (read once per transaction by batch writers)."""
+    return list(conn.execute(select(ls.WEBHOOKS).where(ls.WEBHOOKS.c.active.is_(True))))
+
+
+def build_messages(
+    hooks: Iterable[Any],
+    *,
+    event: str,
+    key: str,
+    payload: dict[str, Any],
+    now: datetime,
+    emails: Iterable[tuple[str, str, str]] = (),
+    case_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Outbox rows of one event: one per subscribed webhook, one per e-mail recipient."""
+    rows: list[dict[str, Any]] = []
+    body = {"event": event, "id": key, "occurred_at": now.isoformat(), "data": payload}
+    for hook in hooks:
+        wanted = {e.strip() for e in hook.events.split(",")}
+        if "*" in wanted or event in wanted:
+            rows.append(
+                _row(f"{key}:webhook:{hook.id}", "webhook", event, hook.url, body, now, case_id)
+                | {"webhook_id": hook.id}
+            )
+    for address, subject, text in emails:
+        if address:
+            mail = {"to": address, "subject": subject, "text": text, "event": event}
+            rows.append(_row(f"{key}:email:{address}", "email", event, address, mail, now, case_id))
+    return rows
+
+
 def enqueue_event(
     conn: Connection,
     *,
@@ -83,20 +115,9 @@ def enqueue_event(
     case_id: int | None = None,
 ) -> int:
     """Queue ``event`` for every active webhook subscribed to it and the e-mails given as
-    (address, subject, text); returns how many messages were new."""
-    rows: list[dict[str, Any]] = []
-    body = {"event": event, "id": key, "occurred_at": now.isoformat(), "data": payload}
-    for hook in conn.execute(select(ls.WEBHOOKS).where(ls.WEBHOOKS.c.active.is_(True))):
-        wanted = {e.strip() for e in hook.events.split(",")}
-        if "*" in wanted or event in wanted:
-            rows.append(
-                _row(f"{key}:webhook:{hook.id}", "webhook", event, hook.url, body, now, case_id)
-                | {"webhook_id": hook.id}
-            )
-    for address, subject, text in emails:
-        if address:
-            mail = {"to": address, "subject": subject, "text": text, "event": event}
-            rows.append(_row(f"{key}:email:{address}", "email", event, address, mail, now, case_id))
+    (address, subject, text), inside the caller's transaction; returns how many were new."""
+    rows = build_messages(load_hooks(conn), event=event, key=key, payload=payload, now=now,
+                          emails=emails, case_id=case_id)  # fmt: skip
     return len(ls.insert_new(conn, ls.OUTBOX, rows))
 
 
