@@ -16,13 +16,13 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from conftest import make_settings
 from cxm.services import ingest
 from cxm.services.loop import notifications, setup, standards
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.store import loop_store as ls
 from loop_helpers import WebhookReceiver
 from mail_helpers import SmtpInbox
+from settings_helpers import make_settings
 
 N = 200
 CLI = Path(sys.executable).with_name("cxm")
