@@ -15,6 +15,8 @@ from cxm.services.people.common import now
 from cxm.services.people.ideas import ATTACHMENTS, idea_row, is_reviewer
 from cxm.services.runtime import Runtime
 
+__all__ = ["MAX_ATTACHMENT_BYTES", "add_attachment", "attachment_file", "attachments_dir"]
+
 
 def attachments_dir(rt: Runtime) -> Path:
     return rt.settings.data_dir / "ideas" / "attachments"
