@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import RedirectResponse, Response
@@ -173,8 +172,9 @@ async def triggers_page(
 
 
 async def _form(request: Request) -> dict[str, str]:
-    parsed = parse_qs((await request.body()).decode("utf-8", "replace"), keep_blank_values=True)
-    return {k: v[0] for k, v in parsed.items() if k != "csrf_token"}
+    """The posted fields (read through ``request.form()``: the CSRF check parsed it already)."""
+    form = await request.form()
+    return {k: v for k, v in form.items() if k != "csrf_token" and isinstance(v, str)}
 
 
 @router.post("/surveys/triggers/rules", response_class=Response)
