@@ -119,7 +119,11 @@ def save_partial(db: Database, invitation_id: int, answers: dict[str, Any], now:
 
 
 def complete_invitation(
-    db: Database, invitation_id: int, response: dict[str, Any], keep_link: bool
+    db: Database,
+    invitation_id: int,
+    response: dict[str, Any],
+    keep_link: bool,
+    now: datetime | None = None,
 ) -> int:
     """Insert the response and close the invitation in one short transaction; the response
     id. Raises :class:`AlreadyCompleted` (nothing written) if it was already closed."""
@@ -128,11 +132,11 @@ def complete_invitation(
         if isinstance(value, datetime):
             row[name] = format_timestamp(value)
     row["answers"] = json.dumps(row["answers"], ensure_ascii=False)
-    now = format_timestamp(utc_now())
+    stamp = format_timestamp(now or utc_now())
     with db.write(lock_key="responses") as conn:
         mark = _mark(conn)
         row["change_seq"] = db.next_change_seq(conn, "responses")
-        row["updated_at"] = now
+        row["updated_at"] = format_timestamp(utc_now())
         names = list(row)
         response_id = conn.exec_driver_sql(
             f"INSERT INTO responses ({', '.join(names)}) "
@@ -144,7 +148,7 @@ def complete_invitation(
             f"started_at = COALESCE(started_at, {mark}), opened_at = COALESCE(opened_at, {mark}), "
             f"partial_answers = NULL, response_id = {mark} "
             f"WHERE id = {mark} AND completed_at IS NULL",
-            (now, now, now, response_id if keep_link else None, invitation_id),
+            (stamp, stamp, stamp, response_id if keep_link else None, invitation_id),
         ).rowcount
         if closed != 1:
             raise AlreadyCompleted  # rolls the response back

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from cxm.domain.surveys import Question, SurveyDefinition, clean_step, core_scores, next_step
@@ -65,9 +66,9 @@ def _progress(definition: SurveyDefinition, answers: dict[str, Any]) -> tuple[in
 
 
 def _load(
-    rt: Runtime, token: str, hint: str | None, browser: str | None
+    rt: Runtime, token: str, hint: str | None, browser: str | None, now: datetime
 ) -> tuple[AnswerState, dict[str, Any] | None]:
-    check = tokens.read_invitation(rt.settings, token)
+    check = tokens.read_invitation(rt.settings, token, now.replace(tzinfo=UTC).timestamp())
     if check.problem == "tampered" or check.value is None:
         return AnswerState("tampered", _language(hint, None, browser)), None
     invitation = store.fetch_for_answer(rt.db, check.value)
@@ -76,7 +77,7 @@ def _load(
     language = _language(hint, invitation["language"], browser)
     if invitation["completed_at"] is not None:
         return AnswerState("used", language), None
-    if check.problem == "expired" or invitation["expires_at"] <= utc_now():
+    if check.problem == "expired" or invitation["expires_at"] <= now:
         return AnswerState("expired", language), None
     definition = designer.DEFINITIONS.get(rt, invitation["survey_id"], invitation["version"])
     answers = dict(invitation["partial_answers"] or {})
@@ -93,12 +94,19 @@ def _load(
 
 
 def open_answer(
-    rt: Runtime, token: str, hint: str | None = None, browser: str | None = None
+    rt: Runtime,
+    token: str,
+    hint: str | None = None,
+    browser: str | None = None,
+    now: datetime | None = None,
 ) -> AnswerState:
-    """The page behind a link: the next step (marking the invitation opened) or why not."""
-    state, invitation = _load(rt, token, hint, browser)
+    """The page behind a link: the next step (marking the invitation opened) or why not.
+
+    ``now`` stands in for the clock (demo history, tests)."""
+    now = now or utc_now()
+    state, invitation = _load(rt, token, hint, browser, now)
     if invitation is not None and invitation["opened_at"] is None:
-        store.mark_opened(rt.db, invitation["id"], utc_now())
+        store.mark_opened(rt.db, invitation["id"], now)
     return state
 
 
@@ -108,11 +116,13 @@ def submit_answer(
     form: dict[str, list[str]],
     hint: str | None = None,
     browser: str | None = None,
+    now: datetime | None = None,
 ) -> AnswerState:
     """Take one step's answers: errors → the step again; more questions → saved, next step;
     none left → the response is stored and the invitation closed (a second submission is
     refused with the ``used`` state)."""
-    state, invitation = _load(rt, token, hint, browser)
+    now = now or utc_now()
+    state, invitation = _load(rt, token, hint, browser, now)
     if invitation is None or state.definition is None:
         return state
     definition = state.definition
@@ -124,13 +134,13 @@ def submit_answer(
     answers = {**state.answers, **cleaned}
     following = next_step(definition, answers)
     if following:
-        if not store.save_partial(rt.db, invitation["id"], answers, utc_now()):
+        if not store.save_partial(rt.db, invitation["id"], answers, now):
             return AnswerState("used", state.language)
         state.answers, state.step = answers, following
         state.progress = _progress(definition, answers)
         return state
     try:
-        response_id = _complete(rt, invitation, definition, answers, state.language)
+        response_id = _complete(rt, invitation, definition, answers, state.language, now)
     except store.AlreadyCompleted:
         return AnswerState("used", state.language)
     return AnswerState("thanks", state.language, definition, response_id=response_id)
@@ -142,6 +152,7 @@ def _complete(
     definition: SurveyDefinition,
     answers: dict[str, Any],
     language: str,
+    now: datetime,
 ) -> int:
     context = invitation["context"] or {}
     anonymous = definition.anonymous
@@ -155,7 +166,7 @@ def _complete(
         "interaction_id": None if anonymous else invitation["interaction_id"],
         "employee_id": context.get("employee_id"),
         "source": "survey",
-        "responded_at": utc_now(),
+        "responded_at": now,
         **core_scores(definition, given),
         "answers": {**given, "_survey": f"{survey_key}@v{invitation['version']}"},
         "language": language,
@@ -163,7 +174,9 @@ def _complete(
     for name in invitations.CONTEXT_COLUMNS:
         if name != "employee_id":
             row[name] = context.get(name)
-    response_id = store.complete_invitation(rt.db, invitation["id"], row, keep_link=not anonymous)
+    response_id = store.complete_invitation(
+        rt.db, invitation["id"], row, keep_link=not anonymous, now=now
+    )
     if row.get("comment"):
         comment_analysis.notify_new_comments(rt)  # analysed after the write, off this path
     return response_id

@@ -45,7 +45,11 @@ def survey_funnel(rt: Runtime, survey_key: str | None = None) -> list[FunnelRow]
         FunnelRow(
             keys.get(r["survey_id"], str(r["survey_id"])),
             r["touchpoint"],
-            *(int(r[s] or 0) for s in STEPS),
+            invited=int(r["invited"] or 0),
+            reminded=int(r["reminded"] or 0),
+            opened=int(r["opened"] or 0),
+            started=int(r["started"] or 0),
+            completed=int(r["completed"] or 0),
         )
         for r in store.funnel_counts(rt.db, survey_id)
     ]
@@ -55,4 +59,8 @@ def survey_funnel(rt: Runtime, survey_key: str | None = None) -> list[FunnelRow]
         for i, step in enumerate(STEPS):
             acc[i] += getattr(row, step)
     rows.sort(key=lambda r: (r.survey, r.touchpoint or ""))
-    return [FunnelRow(key, None, *acc, total=True) for key, acc in sorted(totals.items())] + rows
+    summary = [
+        FunnelRow(key, None, acc[0], acc[1], acc[2], acc[3], acc[4], total=True)
+        for key, acc in sorted(totals.items())
+    ]
+    return summary + rows
