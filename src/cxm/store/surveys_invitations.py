@@ -362,3 +362,24 @@ def release_reminder_claim(db: Database, invitation_id: int) -> None:
             .where(invitations.c.id == invitation_id)
             .values(reminder_claimed_at=None)
         )
+
+
+def interaction_bounds(db: Database) -> tuple[int, datetime | None]:
+    """The highest interaction id and the latest interaction time (demo, watermarks)."""
+    it = interactions.c
+    with db.read() as conn:
+        top, latest = conn.execute(select(func.max(it.id), func.max(it.occurred_at))).one()
+    return int(top or 0), latest
+
+
+def pending_invitations(db: Database, limit: int = 100_000) -> list[dict[str, Any]]:
+    """Invitations not yet completed, oldest first (for simulating a funnel in the demo)."""
+    i = invitations.c
+    query = (
+        select(i.id, i.nonce, i.survey_id, i.language, i.send_after, i.expires_at, i.channel)
+        .where(i.completed_at.is_(None))
+        .order_by(i.id)
+        .limit(limit)
+    )
+    with db.read() as conn:
+        return [dict(r) for r in conn.execute(query).mappings()]

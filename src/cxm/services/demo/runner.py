@@ -146,6 +146,9 @@ def generate_demo(
     from cxm.services.demo.people import generate_people
 
     generate_people(rt, seed)
+    from cxm.services.demo.surveys import generate_surveys
+
+    generate_surveys(rt, seed)
     if on_progress is not None:
         on_progress("users", len(DEMO_USERS), len(DEMO_USERS))
     finished = time.perf_counter()
