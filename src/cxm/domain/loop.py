@@ -209,14 +209,15 @@ def route_case(
     touchpoint_departments: Mapping[str, str | None],
 ) -> Route:
     """The touch-point's rule first, then the department's (of the row or of the
-    touch-point in the CX model), else the bare department with nobody assigned."""
-    rules = list(rules)
+    touch-point in the CX model), else the bare department with nobody assigned; among
+    rules for the same touch-point or department the newest wins."""
+    newest_first = sorted(rules, key=lambda rule: rule.id, reverse=True)  # later rules win
     if touchpoint is not None:
-        for rule in rules:
+        for rule in newest_first:
             if rule.touchpoint == touchpoint:
                 return _route(rule)
     dept = department or (touchpoint_departments.get(touchpoint) if touchpoint else None)
-    for rule in rules:
+    for rule in newest_first:
         if rule.touchpoint is None and rule.department == dept:
             return _route(rule)
     return Route(department=dept)

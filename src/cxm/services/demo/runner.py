@@ -149,6 +149,9 @@ def generate_demo(
     from cxm.services.demo.surveys import generate_surveys
 
     generate_surveys(rt, seed)
+    from cxm.services.demo.loop import generate_loop_demo
+
+    generate_loop_demo(rt, seed)
     if on_progress is not None:
         on_progress("users", len(DEMO_USERS), len(DEMO_USERS))
     finished = time.perf_counter()

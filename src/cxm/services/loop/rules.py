@@ -80,8 +80,10 @@ def evaluate_feedback(
     now: datetime | None = None,
     batch_size: int = BATCH_SIZE,
     max_batches: int | None = None,
+    since: datetime | None = None,
 ) -> RuleRun:
-    """Check every response not checked yet; open a case per matching response."""
+    """Check every response not checked yet (only those responded at or after ``since``
+    when given: a one-off back-fill); open a case per matching response."""
     with rt.db.read() as conn:
         rules = [r for r in load_rules(conn) if r.kind != "control_limit"]
     checked = matched = opened = batches = 0
@@ -89,7 +91,7 @@ def evaluate_feedback(
     while max_batches is None or batches < max_batches:
         with rt.db.read() as conn:
             mark = ls.get_watermark(conn, FEEDBACK_WATERMARK)
-            rows = _feedback_batch(conn, mark, batch_size)
+            rows = _feedback_batch(conn, mark, batch_size, since)
         if not rows:
             break
         specs = []
@@ -117,7 +119,9 @@ def evaluate_feedback(
     return RuleRun(checked, matched, opened, batches)
 
 
-def _feedback_batch(conn: Connection, mark: int, size: int) -> list[dict[str, Any]]:
+def _feedback_batch(
+    conn: Connection, mark: int, size: int, since: datetime | None = None
+) -> list[dict[str, Any]]:
     r, a, c = RESPONSES.c, ANALYSES.c, CUSTOMERS.c
     query = (
         select(
@@ -143,6 +147,8 @@ def _feedback_batch(conn: Connection, mark: int, size: int) -> list[dict[str, An
         .order_by(r.change_seq)
         .limit(size)
     )
+    if since is not None:
+        query = query.where(r.responded_at >= since)
     return [dict(row._mapping) for row in conn.execute(query)]
 
 

@@ -56,6 +56,12 @@ def escalate_breaches(rt: Runtime, *, now: datetime | None = None) -> Escalation
     return EscalationRun(len(candidates), escalated)
 
 
+def escalate_case(rt: Runtime, case_id: int, *, now: datetime | None = None) -> int:
+    """Escalate one case's clocks that ran out at ``now`` (0, 1 or 2 escalations)."""
+    now = now or utc_now()
+    return sum(_escalate(rt, case_id, clock, now) for clock in CLOCKS)
+
+
 def _escalate(rt: Runtime, case_id: int, clock: str, now: datetime) -> bool:
     c = ls.CASES.c
     breached_col = c[f"{clock}_breached_at"]

@@ -104,8 +104,8 @@ def add_standard(
 
 
 DEFAULT_STANDARDS = (
-    ("csat_department", "Minimalny CSAT działu", "Minimum CSAT per department", "min_csat", 3.8),
-    ("nps_department", "Minimalny NPS działu", "Minimum NPS per department", "min_nps", 0.0),
+    ("csat_department", "Minimalny CSAT działu", "Minimum CSAT per department", "min_csat", 3.4),
+    ("nps_department", "Minimalny NPS działu", "Minimum NPS per department", "min_nps", -10.0),
     ("handling_time_p90", "Czas obsługi (p90) ≤ 20 min", "Handling time p90 ≤ 20 min",
      "response_time", 1200.0),
     ("fcr_department", "Rozwiązanie przy pierwszym kontakcie ≥ 75%",
