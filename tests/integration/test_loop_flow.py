@@ -266,3 +266,28 @@ def test_anger_above_threshold_opens_case_from_comment_analysis(loop_rt: Runtime
     (case,) = cases.list_cases(loop_rt, ADMIN)
     assert case["response_id"] == ids["e0"] and case["priority"] == "high"
     assert case["department"] == "customer_service"
+
+
+def test_follow_up_uses_published_recontact_survey_invitation(
+    loop_rt: Runtime, smtp_inbox: SmtpInbox
+) -> None:
+    from cxm.services.surveys import designer
+
+    definition = {
+        "title": {"pl": "Czy już lepiej?", "en": "Is it better now?"},
+        "questions": [{"key": "nps", "type": "nps", "required": True,
+                       "text": {"pl": "Czy polecisz nas?", "en": "Would you recommend us?"}}],
+    }  # fmt: skip
+    designer.create_survey(loop_rt, notifications.RECONTACT_SURVEY_KEY, "Recontact", definition)
+    designer.publish_survey(loop_rt, notifications.RECONTACT_SURVEY_KEY)
+    _configure(loop_rt)
+    record = {"external_id": "r1", "customer_external_id": "k1", "responded_at": "2026-11-09"}
+    _import(loop_rt, [record | {"nps": 2, "touchpoint": "hotline"}])
+    run_jobs(loop_rt, ["rules"], now=NOW)
+    (case,) = cases.list_cases(loop_rt, ADMIN)
+    cases.update_case(loop_rt, case["id"], ADMIN, resolution="Oddzwoniliśmy.", now=NOW)
+    cases.change_status(loop_rt, case["id"], "resolved", ADMIN, now=NOW)
+    notifications.dispatch_notifications(loop_rt, now=NOW)
+    (follow_up,) = [m for m in smtp_inbox.messages if m["To"] == "jan@example.pl"]
+    body = follow_up.get_payload()
+    assert "/s/" in body and "/loop/recontact/" not in body and "Oddzwoniliśmy." in body

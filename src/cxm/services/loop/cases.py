@@ -355,10 +355,10 @@ def _queue_follow_up(rt: Runtime, conn: Connection, case: dict[str, Any], now: d
         customer.language,
         "follow_up",
         resolution=case.get("resolution") or "",
-        link=recontact_link(rt, case["id"]),
+        link=notifications.RECONTACT_PLACEHOLDER,
     )
-    notifications.enqueue_event(
-        conn,
+    messages = notifications.build_messages(
+        notifications.load_hooks(conn),
         event="case.follow_up",
         key=f"case:{case['id']}:follow_up:{case.get('reopen_count', 0)}",
         payload=case_payload(case),
@@ -366,6 +366,15 @@ def _queue_follow_up(rt: Runtime, conn: Connection, case: dict[str, Any], now: d
         emails=[(customer.email, subject, text)],
         case_id=case["id"],
     )
+    for row in messages:
+        if row["channel"] == "email":  # the link is made when the e-mail is sent
+            row["payload"]["recontact"] = {
+                "survey": notifications.RECONTACT_SURVEY_KEY,
+                "customer_external_id": customer.external_id,
+                "language": customer.language,
+                "fallback_link": recontact_link(rt, case["id"]),
+            }
+    ls.insert_new(conn, ls.OUTBOX, messages)
 
 
 def add_note(

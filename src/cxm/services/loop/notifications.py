@@ -28,7 +28,7 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from cxm.domain.errors import NotFound, ValidationFailed
+from cxm.domain.errors import CxmError, NotFound, ValidationFailed
 from cxm.services import mailer
 from cxm.services.loop.clock import utc_now
 from cxm.services.runtime import Runtime
@@ -37,6 +37,10 @@ from cxm.store import loop_store as ls
 MAX_ATTEMPTS = 6
 BACKOFF_SECONDS = 30.0
 WEBHOOK_TIMEOUT = 10.0
+#: A published survey with this key is the recontact survey of follow-up e-mails; without
+#: one, the e-mail links to the loop's own one-question page.
+RECONTACT_SURVEY_KEY = "recontact"
+RECONTACT_PLACEHOLDER = "{recontact_link}"
 EVENTS = (
     "case.opened",
     "case.status_changed",
@@ -182,6 +186,7 @@ def dispatch_notifications(
             ).rowcount
         if not claimed:
             continue
+        message = _resolve_recontact_link(rt, message)
         ok, code, error = _deliver(rt, message, secrets_by_hook.get(message["webhook_id"]))
         with rt.db.write() as conn:
             conn.execute(
@@ -205,6 +210,36 @@ def dispatch_notifications(
                 failed += 1
             conn.execute(ls.OUTBOX.update().where(ls.OUTBOX.c.id == message["id"]).values(values))
     return DispatchRun(len(due), delivered, failed, dead)
+
+
+def _resolve_recontact_link(rt: Runtime, message: dict[str, Any]) -> dict[str, Any]:
+    """Put the recontact link into a follow-up e-mail once, before its first sending: an
+    invitation of the survey service's ``recontact`` survey when one is published, else
+    the loop's own page. Stored in the outbox row, so a retry sends the same link."""
+    payload = message["payload"]
+    recontact = payload.get("recontact")
+    if message["channel"] != "email" or not recontact or "link" in recontact:
+        return message
+    link = recontact["fallback_link"]
+    try:
+        from cxm.services.surveys import invitations
+
+        invitation = invitations.invite(
+            rt, recontact["survey"], customer_external_id=recontact["customer_external_id"],
+            email=payload["to"], language=recontact.get("language"), channel="link",
+        )  # fmt: skip
+        link = str(invitation["link"])
+    except (CxmError, ImportError):  # no published recontact survey: the loop's own page
+        pass
+    payload = payload | {
+        "text": payload["text"].replace(RECONTACT_PLACEHOLDER, link),
+        "recontact": recontact | {"link": link},
+    }
+    with rt.db.write() as conn:
+        conn.execute(
+            ls.OUTBOX.update().where(ls.OUTBOX.c.id == message["id"]).values(payload=payload)
+        )
+    return message | {"payload": payload}
 
 
 def _deliver(
