@@ -291,3 +291,16 @@ def test_follow_up_uses_published_recontact_survey_invitation(
     (follow_up,) = [m for m in smtp_inbox.messages if m["To"] == "jan@example.pl"]
     body = follow_up.get_payload()
     assert "/s/" in body and "/loop/recontact/" not in body and "Oddzwoniliśmy." in body
+
+
+def test_scheduled_run_skips_while_another_runner_holds_the_lock(loop_rt: Runtime) -> None:
+    from cxm.services.loop import jobs
+
+    _configure(loop_rt)
+    with jobs.job_lock(loop_rt, wait=True) as held:
+        assert held
+        assert jobs.run_scheduled(loop_rt) == {}
+        with pytest.raises(Conflict):
+            jobs.run_jobs(loop_rt, ["sla"], wait=False)
+    result = jobs.run_scheduled(loop_rt)
+    assert set(result) == set(jobs.JOBS)
