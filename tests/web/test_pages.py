@@ -53,6 +53,12 @@ PINNED = {
         "moments", "paths", "stages", "time_figure",
     },
     "/alerts": {"alerts"},
+    "/cases": {
+        "view", "rows", "statuses", "priorities", "kinds", "owner", "breached_only", "mine",
+        "open_count", "breached_count", "by_owner", "message",
+    },
+    "/standards": {"standards", "latest", "met_share", "figure"},
+    "/admin/notifications": {"counts", "webhooks", "dead", "pending", "deliveries", "message"},
     "/ideas": {
         "ideas", "q", "status", "mine", "statuses", "touchpoints", "departments", "unread",
         "reviewer", "suggestions", "draft", "error",
@@ -99,6 +105,7 @@ def test_navigation_shows_only_what_the_role_may_open(login: Login) -> None:
         "/",
         "/report",
         "/comments",
+        "/cases",
         "/ideas",
         "/pulse",
         "/training",
