@@ -220,3 +220,37 @@ def test_anonymous_survey_keeps_no_customer_link(rt: Runtime, client: TestClient
         link = conn.exec_driver_sql("SELECT response_id FROM survey_invitations").scalar()
     assert row == (None, None, "hotline", "young") and link is None
     assert store.funnel_counts(rt.db)[0]["completed"] == 1
+
+
+def test_unsubscribe_link_asks_then_records_the_opt_out(
+    rt: Runtime, client: TestClient, survey: dict[str, object]
+) -> None:
+    from cxm.store import surveys_records
+
+    token = _invite(rt, email="someone@example.test")
+    nonce = tokens.read_invitation(rt.settings, token).value
+    assert nonce is not None
+    link = f"/s/u/{tokens.sign_unsubscribe(rt.settings, nonce)}"
+    page = client.get(link)
+    assert page.status_code == 200 and "Zrezygnować z ankiet?" in page.text
+    assert surveys_records.opted_out(rt.db) == (
+        set(),
+        set(),
+    )  # a GET (link preview) changes nothing
+    done = client.post(link)
+    assert done.status_code == 200 and "Nie otrzymasz więcej ankiet" in done.text
+    assert surveys_records.opted_out(rt.db)[1] == {"someone@example.test"}
+    assert client.post(link + "x").status_code == 400
+
+
+def test_embedded_form_may_be_framed_and_others_may_not(
+    rt: Runtime, client: TestClient, survey: dict[str, object]
+) -> None:
+    from cxm.services.surveys import distribution
+
+    link = distribution.touchpoint_link(rt, "csat_call", "hotline")
+    embed = client.get(link.embed_url.split("127.0.0.1:8000")[1])
+    assert embed.headers["content-security-policy"] == "frame-ancestors *"
+    assert 'action="/s/l/' in embed.text and "embed=1" in embed.text
+    plain = client.get(f"/s/{_invite(rt)}")
+    assert plain.headers["x-frame-options"] == "DENY"
