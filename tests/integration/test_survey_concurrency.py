@@ -17,7 +17,6 @@ from pathlib import Path
 import httpx
 import pytest
 
-from conftest import make_settings
 from cxm.config import Settings
 from cxm.services import mirror
 from cxm.services.runtime import open_runtime
@@ -25,6 +24,7 @@ from cxm.services.surveys import designer, invitations, tokens
 from cxm.store import surveys_invitations as store
 from cxm.store.bulk import utc_now
 from mail_helpers import free_port
+from settings_helpers import make_settings
 from survey_helpers import NPS_ONLY, publish
 
 SUBMISSIONS = 2_000

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import make_settings
 from cxm.services.runtime import Runtime, open_runtime
 from cxm.services.surveys import distribution, funnel, invitations, triggers
 from cxm.store.bulk import utc_now
 from mail_helpers import SmtpInbox
+from settings_helpers import make_settings
 from survey_helpers import CSAT_SURVEY, publish, seed_customers_and_interactions
 
 

@@ -193,3 +193,28 @@ def test_rule_validation_names_the_field(sqlite_runtime: Runtime) -> None:
             {"survey": "csat_call", "touchpoint": "hotline", "sampling_percent": 140},
         )
     assert caught.value.field == "sampling_percent"
+
+
+def test_a_second_evaluator_never_judges_the_same_batch_twice(sqlite_runtime: Runtime) -> None:
+    import pytest
+
+    rt = sqlite_runtime
+    publish(rt, "csat_call", CSAT_SURVEY)
+    seed_customers_and_interactions(rt, 5, 30, start=NOW - timedelta(days=1), minutes_apart=5)
+    triggers.create_rule(rt, {"survey": "csat_call", "touchpoint": "hotline"})
+    decision = {
+        "interaction_id": 1,
+        "rule_id": None,
+        "survey_id": None,
+        "decision": "skipped",
+        "reason": "no_rule",
+        "invitation_id": None,
+        "decided_at": NOW,
+    }
+    surveys_records.fetch_state(rt.db)
+    surveys_records.write_trigger_batch(rt.db, [], [dict(decision)], 0, 1)  # worker A
+    with pytest.raises(surveys_records.WatermarkMoved):  # worker B read the old watermark
+        surveys_records.write_trigger_batch(rt.db, [], [dict(decision)], 0, 1)
+    assert surveys_records.count_decisions(rt.db) == {"no_rule": 1}
+    counts = triggers.evaluate_triggers(rt, now=NOW)
+    assert sum(counts.values()) == 29  # the rest, once

@@ -254,3 +254,15 @@ def test_embedded_form_may_be_framed_and_others_may_not(
     assert 'action="/s/l/' in embed.text and "embed=1" in embed.text
     plain = client.get(f"/s/{_invite(rt)}")
     assert plain.headers["x-frame-options"] == "DENY"
+
+
+def test_archiving_closes_open_links(
+    rt: Runtime, client: TestClient, survey: dict[str, object]
+) -> None:
+    from cxm.services.surveys import designer
+
+    token = _invite(rt)
+    client.post(f"/s/{token}", data={"csat": "5"})  # started, not finished
+    designer.archive_survey(rt, "csat_call")
+    page = client.post(f"/s/{token}", data={"feel": "joy"})
+    assert page.status_code == 410 and "Ankieta jest zamknięta" in page.text

@@ -195,7 +195,15 @@ def claim_due(
     with db.write() as conn:
         rows = [
             dict(r)
-            for r in conn.execute(select(invitations).where(due).order_by(i.id).limit(limit))
+            for r in conn.execute(
+                # PostgreSQL: concurrent senders skip each other's rows (SQLite ignores it;
+                # its writers are serialised anyway)
+                select(invitations)
+                .where(due)
+                .order_by(i.id)
+                .limit(limit)
+                .with_for_update(skip_locked=True)
+            )
             .mappings()
             .all()
         ]
@@ -383,3 +391,14 @@ def pending_invitations(db: Database, limit: int = 100_000) -> list[dict[str, An
     )
     with db.read() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def expire_open_invitations(db: Database, survey_id: int, now: datetime) -> int:
+    """Close the unanswered invitations of an archived survey (their links say expired)."""
+    i = invitations.c
+    with db.write() as conn:
+        return conn.execute(
+            update(invitations)
+            .where(i.survey_id == survey_id, i.completed_at.is_(None), i.expires_at > now)
+            .values(expires_at=now)
+        ).rowcount

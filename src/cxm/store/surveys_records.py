@@ -200,18 +200,32 @@ def insert_decisions(conn: Any, rows: Sequence[dict[str, Any]]) -> None:
         conn.execute(insert(decisions), list(rows))
 
 
+class WatermarkMoved(Exception):
+    """Another evaluator (a second server worker) judged this batch first."""
+
+
 def write_trigger_batch(
     db: Database,
     new_invitations: Sequence[dict[str, Any]],
     decided: list[dict[str, Any]],
+    previous: int,
     watermark: int,
 ) -> None:
     """Invitations, decisions and the watermark in one transaction: a crash re-judges the
     whole batch, never half of it. A decision's ``_invitation`` (an index into
-    ``new_invitations``) becomes its ``invitation_id``."""
+    ``new_invitations``) becomes its ``invitation_id``. The watermark moves only from
+    ``previous`` (compare and set): if another process moved it, nothing is written and
+    :class:`WatermarkMoved` is raised."""
     from cxm.store.surveys_invitations import invitations
 
     with db.write() as conn:
+        moved = conn.execute(
+            update(state)
+            .where(state.c.id == 1, state.c.last_interaction_id == previous)
+            .values(last_interaction_id=watermark)
+        ).rowcount
+        if moved != 1:
+            raise WatermarkMoved
         ids = [
             int(conn.execute(insert(invitations).returning(invitations.c.id), row).scalar_one())
             for row in new_invitations
@@ -221,4 +235,3 @@ def write_trigger_batch(
             if index is not None:
                 d["invitation_id"] = ids[index]
         insert_decisions(conn, decided)
-        conn.execute(update(state).where(state.c.id == 1).values(last_interaction_id=watermark))

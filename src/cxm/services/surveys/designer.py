@@ -15,6 +15,7 @@ import yaml
 from cxm.domain.errors import Conflict, MalformedFile, NotFound, ValidationFailed
 from cxm.domain.surveys import KEY_PATTERN, SurveyDefinition, parse_definition
 from cxm.services.runtime import Runtime
+from cxm.store import surveys_invitations as invitation_store
 from cxm.store import surveys_records as records
 from cxm.store.bulk import utc_now
 
@@ -173,7 +174,9 @@ def publish_survey(rt: Runtime, key: str, by: str | None = None) -> dict[str, An
 
 def archive_survey(rt: Runtime, key: str) -> dict[str, Any]:
     survey = get_survey(rt, key)
-    records.update_survey(rt.db, survey["id"], {"status": "archived", "updated_at": utc_now()})
+    now = utc_now()
+    records.update_survey(rt.db, survey["id"], {"status": "archived", "updated_at": now})
+    invitation_store.expire_open_invitations(rt.db, survey["id"], now)
     return get_survey(rt, key)
 
 

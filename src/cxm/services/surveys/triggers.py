@@ -211,8 +211,11 @@ def evaluate_triggers(
                     decision["_invitation"] = len(new_invitations)
                     new_invitations.append(row)
                 decided.append(decision)
-        watermark = int(rows[-1]["id"])
-        records.write_trigger_batch(rt.db, new_invitations, decided, watermark)
+        previous, watermark = watermark, int(rows[-1]["id"])
+        try:
+            records.write_trigger_batch(rt.db, new_invitations, decided, previous, watermark)
+        except records.WatermarkMoved:
+            break  # another server worker is judging these interactions
         for d in decided:
             counts[d["reason"]] = counts.get(d["reason"], 0) + 1
     records.update_state(rt.db, {"evaluated_at": now})
