@@ -34,6 +34,11 @@ class Settings(BaseSettings):
     mirror_max_age_seconds: float = Field(
         default=60.0, description="Analytics refresh the mirror first when it is older."
     )
+    background_jobs_in_web: bool = Field(
+        default=True,
+        description="Run background jobs inside the web process; `cxm serve` turns this "
+        "off for its workers and runs them in one companion process.",
+    )
     mirror_refresh_interval_seconds: float = Field(
         default=30.0, description="How often `cxm serve` refreshes the mirror."
     )

@@ -148,9 +148,9 @@ def test_server_schedules_alert_evaluation_with_the_mirror_refresh(tmp_path: Pat
 
     app = create_app(web_settings_for(tmp_path / "d", mirror_refresh_interval_seconds=3600))
     with TestClient(app):
-        task = app.state.alert_evaluator
+        task = app.state.background.get("alerts")
         assert task is not None and task.running and task.name == "alerts"
     assert not task.running
     quiet = create_app(web_settings_for(tmp_path / "e"))  # refresh off in tests: no alerts task
     with TestClient(quiet):
-        assert quiet.state.alert_evaluator is None
+        assert "alerts" not in quiet.state.background

@@ -54,7 +54,7 @@ def test_server_refreshes_the_mirror_in_the_background(tmp_path: Path) -> None:
 
     app = create_app(web_settings_for(tmp_path / "data", mirror_refresh_interval_seconds=0.05))
     with TestClient(app):
-        refresher = app.state.mirror_refresher
+        refresher = app.state.background.get("mirror-refresh")
         assert refresher is not None and refresher.running
         seed_departments(app.state.runtime)
         deadline = time.monotonic() + 10

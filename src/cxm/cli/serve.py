@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import getpass
+import os
+import subprocess
+import sys
 from typing import Annotated
 
 import typer
@@ -21,6 +24,9 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port (CXM_PORT).")] = None,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     reload: Annotated[bool, typer.Option(help="Restart on code changes (development).")] = False,
+    jobs: Annotated[
+        bool, typer.Option(help="Run background jobs in a companion process (else in the web).")
+    ] = True,
 ) -> None:
     """Run the dashboard and the REST API (OpenAPI at /docs)."""
     import uvicorn
@@ -28,19 +34,31 @@ def serve(
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
+    companion = None
+    if jobs and settings.background_jobs_in_web:
+        # CPU-heavy background work (comment analysis, mirror refresh …) gets its own
+        # process so it never holds a web worker's GIL while requests wait.
+        companion = subprocess.Popen([sys.executable, "-m", "cxm.jobs.runner"])
+        os.environ["CXM_BACKGROUND_JOBS_IN_WEB"] = "false"
+        get_settings.cache_clear()  # a single worker runs in this process
     console.print(f"cxm: dashboard at [bold]http://{host}:{port}/[/]  API docs at /docs")
-    # An import string, not the app: the CLI never imports the web layer, and
-    # uvicorn needs the string to start several workers.
-    uvicorn.run(
-        "cxm.web.app:create_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        reload=reload,
-        proxy_headers=True,
-        log_level="info",
-    )
+    try:
+        # An import string, not the app: the CLI never imports the web layer, and
+        # uvicorn needs the string to start several workers.
+        uvicorn.run(
+            "cxm.web.app:create_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            reload=reload,
+            proxy_headers=True,
+            log_level="info",
+        )
+    finally:
+        if companion is not None:
+            companion.terminate()
+            companion.wait(timeout=30)
 
 
 @users_app.command("create")

@@ -434,8 +434,11 @@ def _drainer(rt: Runtime) -> _ArrivalDrainer:
 
 def notify_new_comments(rt: Runtime) -> None:
     """New comments were stored: analyse them soon in a background thread (cheap to call on
-    every API write; calls while a drain runs just make it look once more)."""
-    _drainer(rt).notify()
+    every API write; calls while a drain runs just make it look once more). When the
+    background jobs run in ``cxm serve``'s companion process, that process picks them up
+    within seconds and the web worker does nothing here."""
+    if rt.settings.background_jobs_in_web:
+        _drainer(rt).notify()
 
 
 def wait_for_new_comments(rt: Runtime, timeout: float = 30.0) -> bool:

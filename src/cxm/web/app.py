@@ -2,7 +2,8 @@
 ``/docs``), the server-rendered dashboard, static files and Plotly's JavaScript from the
 installed ``plotly`` package (no CDN).
 
-The lifespan opens the Runtime and runs the periodic mirror refresh in a background thread."""
+The lifespan opens the Runtime and, unless ``cxm serve`` runs them in its companion
+process, the background jobs (``cxm.services.scheduler``) in threads."""
 
 from __future__ import annotations
 
@@ -23,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cxm.config import Settings, get_settings
 from cxm.services.runtime import open_runtime
-from cxm.services.scheduler import PeriodicTask
+from cxm.services.scheduler import start_background_jobs, stop_all
 from cxm.web.api import analysis, auth, imports, metrics, mirror, responses, taxonomy, text
 from cxm.web.api import cases as cases_api
 from cxm.web.api import drivers as drivers_api
@@ -97,42 +98,6 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def _refresh_mirror_action(app: FastAPI) -> None:
-    from cxm.services import mirror as mirror_service
-
-    mirror_service.refresh_mirror(app.state.runtime)
-
-
-def _evaluate_alerts_action(app: FastAPI) -> None:
-    from cxm.services.analysis import alerts as alert_service
-
-    alert_service.evaluate_alerts(app.state.runtime)
-
-
-def _analyse_comments_action(app: FastAPI) -> None:
-    from cxm.services import comment_analysis
-
-    comment_analysis.analyse_periodically(app.state.runtime)
-
-
-def _survey_jobs_action(app: FastAPI) -> None:
-    from cxm.services.surveys import jobs as survey_jobs
-
-    survey_jobs.run_survey_jobs(app.state.runtime)
-
-
-def _people_jobs_action(app: FastAPI) -> None:
-    from cxm.services.people import jobs
-
-    jobs.run_people_jobs(app.state.runtime)
-
-
-def _run_loop_jobs_action(app: FastAPI) -> None:
-    from cxm.services.loop import jobs as loop_jobs
-
-    loop_jobs.run_scheduled(app.state.runtime)
-
-
 def install_api_docs(app: FastAPI) -> None:
     """Swagger UI at /docs from the installed ``swagger-ui-bundle-v2`` package (no CDN)."""
     try:
@@ -168,70 +133,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         runtime = open_runtime(settings)
         app.state.runtime = runtime
-        refresher = None
-        if settings.mirror_refresh_interval_seconds > 0 and settings.engine == "duckdb":
-            refresher = PeriodicTask(
-                "mirror-refresh",
-                settings.mirror_refresh_interval_seconds,
-                lambda: _refresh_mirror_action(app),
-            ).start()
-        app.state.mirror_refresher = refresher
-        analyser = None
-        if settings.mirror_refresh_interval_seconds > 0:
-            # comments that arrived while no import or API write analysed them (a safety net)
-            analyser = PeriodicTask(
-                "comment-analysis",
-                settings.mirror_refresh_interval_seconds,
-                lambda: _analyse_comments_action(app),
-            ).start()
-        app.state.comment_analyser = analyser
-        alerter = None
-        if settings.mirror_refresh_interval_seconds > 0:
-            from cxm.services.analysis.alerts import ALERT_INTERVAL_SECONDS
-
-            alerter = PeriodicTask(
-                "alerts", ALERT_INTERVAL_SECONDS, lambda: _evaluate_alerts_action(app)
-            ).start()
-        app.state.alert_evaluator = alerter
-        loop_runner = None
-        if settings.mirror_refresh_interval_seconds > 0:
-            from cxm.services.loop.jobs import LOOP_INTERVAL_SECONDS
-
-            loop_runner = PeriodicTask(
-                "loop-jobs", LOOP_INTERVAL_SECONDS, lambda: _run_loop_jobs_action(app)
-            ).start()
-        app.state.loop_runner = loop_runner
-        people_jobs = None
-        if settings.mirror_refresh_interval_seconds > 0:
-            from cxm.services.people.jobs import PEOPLE_JOB_INTERVAL_SECONDS
-
-            people_jobs = PeriodicTask(
-                "people", PEOPLE_JOB_INTERVAL_SECONDS, lambda: _people_jobs_action(app)
-            ).start()
-        app.state.people_jobs = people_jobs
-        survey_jobs = None
-        if settings.mirror_refresh_interval_seconds > 0:
-            from cxm.services.surveys.jobs import SURVEY_JOB_INTERVAL_SECONDS
-
-            survey_jobs = PeriodicTask(
-                "surveys", SURVEY_JOB_INTERVAL_SECONDS, lambda: _survey_jobs_action(app)
-            ).start()
-        app.state.survey_jobs = survey_jobs
+        # cxm serve runs the background jobs in its companion process instead
+        tasks = start_background_jobs(runtime) if settings.background_jobs_in_web else {}
+        app.state.background = tasks
         try:
             yield
         finally:
-            if analyser is not None:
-                analyser.stop()
-            if people_jobs is not None:
-                people_jobs.stop()
-            if alerter is not None:
-                alerter.stop()
-            if loop_runner is not None:
-                loop_runner.stop()
-            if survey_jobs is not None:
-                survey_jobs.stop()
-            if refresher is not None:
-                refresher.stop()
+            stop_all(tasks)
             runtime.close()
 
     app = FastAPI(
