@@ -152,3 +152,33 @@ def test_recontact_link_records_one_answer_as_a_response(rt: Runtime, client: Te
     assert stored["nps"] == 9 and stored["source"] == "survey"
     again = client.post(f"/loop/recontact/{token}", data={"nps": "3"})
     assert again.status_code == 409
+
+
+def test_webhook_and_standards_api_are_admin_only_and_scoped(rt: Runtime, login: Login) -> None:
+    admin = login("ada")
+    headers = {"X-CSRF-Token": admin.csrf}  # type: ignore[attr-defined]
+    hook = {"name": "crm", "url": "http://127.0.0.1:9/h", "events": "case.opened"}
+    made = admin.post("/api/v1/webhooks", json=hook, headers=headers)
+    assert made.status_code == 201 and len(made.json()["secret"]) >= 32
+    listed = admin.get("/api/v1/webhooks").json()["webhooks"]
+    assert [w["secret"] for w in listed] == ["•••"]
+    bad = admin.post("/api/v1/webhooks", json={"name": "x", "url": "ftp://x", "events": "*"},
+                     headers=headers)  # fmt: skip
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "url"
+    agent = login("agata")
+    assert agent.get("/api/v1/webhooks").status_code == 403
+    assert agent.get("/api/v1/notifications/outbox").status_code == 403
+    standard = {"key": "csat", "kind": "min_csat", "target": 3.5, "min_n": 1}
+    made = admin.post("/api/v1/standards", json=standard, headers=headers)
+    assert made.status_code == 201
+    with rt.db.write() as conn:
+        period = datetime(2026, 10, 1).date()
+        rows = [
+            {"standard_id": made.json()["id"], "scope_value": dept, "period": period, "n": 40,
+             "value": value, "met": value >= 3.5, "evaluated_at": NOW}
+            for dept, value in (("billing", 2.9), ("sales", 4.1))
+        ]  # fmt: skip
+        conn.execute(ls.RESULTS.insert(), rows)
+    rows = agent.get("/api/v1/standards/compliance").json()["rows"]
+    assert [(r["scope_value"], r["met"]) for r in rows] == [("billing", False)]
+    assert len(admin.get("/api/v1/standards/compliance").json()["rows"]) == 2
