@@ -59,6 +59,7 @@ PINNED = {
     },
     "/standards": {"standards", "latest", "met_share", "figure"},
     "/admin/notifications": {"counts", "webhooks", "dead", "pending", "deliveries", "message"},
+    "/surveys": {"surveys", "error"},
     "/ideas": {
         "ideas", "q", "status", "mine", "statuses", "touchpoints", "departments", "unread",
         "reviewer", "suggestions", "draft", "error",
