@@ -11,6 +11,7 @@ import random
 from datetime import datetime, timedelta
 from typing import Any
 
+from cxm.services import mirror
 from cxm.services.runtime import Runtime
 from cxm.services.surveys import answering, designer, tokens, triggers
 from cxm.store import surveys_invitations as store
@@ -135,7 +136,9 @@ def generate_surveys(rt: Runtime, seed: int = 7) -> dict[str, int]:
         },
     )
     decided = triggers.evaluate_triggers(rt, now=latest + timedelta(days=1))
-    return {"surveys": len(SURVEYS), **decided, **_simulate_funnel(rt, seed, latest)}
+    funnel = _simulate_funnel(rt, seed, latest)
+    mirror.refresh_mirror(rt)  # the answers are responses: analytics must see them too
+    return {"surveys": len(SURVEYS), **decided, **funnel}
 
 
 def _simulate_funnel(rt: Runtime, seed: int, latest: datetime) -> dict[str, int]:
