@@ -152,6 +152,7 @@ def generate_demo(
     from cxm.services.demo.loop import generate_loop_demo
 
     generate_loop_demo(rt, seed)
+    mirror.refresh_mirror(rt)  # the areas added responses (survey answers) and analyses
     if on_progress is not None:
         on_progress("users", len(DEMO_USERS), len(DEMO_USERS))
     finished = time.perf_counter()
