@@ -169,8 +169,10 @@ def parse_definition(data: Any) -> SurveyDefinition:
         return SurveyDefinition.model_validate(data)
     except ValidationError as exc:
         first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"]) or None
-        raise ValidationFailed(f"{where}: {first['msg']}", field=where) from exc
+        # a survey-wide rule (keys, conditions) has no location: it is about the questions
+        where = ".".join(str(p) for p in first["loc"]) or "questions"
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise ValidationFailed(f"{where}: {message}", field=where) from exc
 
 
 def visible(definition: SurveyDefinition, answers: dict[str, Any]) -> list[Question]:
