@@ -24,6 +24,10 @@ analyse_app = typer.Typer(
 )
 FORMAT_HELP = "table or json."
 WHERE_HELP = "Keep only DIM=VALUE (repeat; same DIM twice = either)."
+SINCE_OPTION = typer.Option(None, "--since", help="First day (YYYY-MM-DD).")
+UNTIL_OPTION = typer.Option(None, "--until", help="Last day, inclusive.")
+WHERE_OPTION = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE")
+FORMAT_OPTION = typer.Option("table", "--format", help=FORMAT_HELP)
 
 
 def _date(value: str | None, field: str) -> date | None:
@@ -75,6 +79,16 @@ def _table(title: str, rows: list[dict[str, Any]], columns: list[str]) -> None:
     console.print(table)
 
 
+def _print_rows(
+    output: str, payload: Any, title: str, rows: list[dict[str, Any]], columns: list[str]
+) -> None:
+    """``json``: the payload on one line; ``table``: the rows under a title."""
+    if output == "json":
+        typer.echo(json.dumps(payload, ensure_ascii=False))
+        return
+    _table(title, rows, columns)
+
+
 @analyse_app.command("compare")
 def compare_command(
     a: list[str] = typer.Option(
@@ -89,8 +103,8 @@ def compare_command(
     b_until: str | None = typer.Option(None, "--b-until", help="Group B last day."),
     since: str | None = typer.Option(None, "--since", help="First day of both (YYYY-MM-DD)."),
     until: str | None = typer.Option(None, "--until", help="Last day of both, inclusive."),
-    where: list[str] = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE"),
-    output: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    where: list[str] = WHERE_OPTION,
+    output: str = FORMAT_OPTION,
 ) -> None:
     """A vs B on NPS (z), CSAT top-2-box (two proportions), CSAT and CES means (Welch)."""
     with cxm_errors():
@@ -135,10 +149,10 @@ def compare_command(
 def scan_command(
     dimension: str = typer.Argument("touchpoint", help="Dimension whose values are scanned."),
     metric: str = typer.Option("nps", "--metric", help="nps, csat_top2, csat or ces."),
-    since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD)."),
-    until: str | None = typer.Option(None, "--until", help="Last day, inclusive."),
-    where: list[str] = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE"),
-    output: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    where: list[str] = WHERE_OPTION,
+    output: str = FORMAT_OPTION,
 ) -> None:
     """Every value of a dimension against the rest, Benjamini–Hochberg controlled."""
     with cxm_errors():
@@ -153,10 +167,10 @@ def scan_command(
         _print_scan(scan_table(scan), dimension, output, "value − rest")
 
 
-def _print_scan(rows: list[dict[str, Any]], dimension: str, output: str, title: str) -> None:
-    if output == "json":
-        typer.echo(json.dumps(rows, ensure_ascii=False))
-        return
+def _print_scan(
+    rows: list[dict[str, Any]], dimension: str, output: str, title: str, payload: Any = None
+) -> None:
+    """A scan's rows as a table, or as JSON (``payload`` instead of the rows when given)."""
     columns = [
         dimension,
         "metric",
@@ -168,7 +182,7 @@ def _print_scan(rows: list[dict[str, Any]], dimension: str, output: str, title: 
         "q_value",
         "significant",
     ]
-    _table(title, rows, columns)
+    _print_rows(output, rows if payload is None else payload, title, rows, columns)
 
 
 @analyse_app.command("changes")
@@ -177,8 +191,8 @@ def changes_command(
     days: int | None = typer.Option(None, "--days", help="Window length (default: to the end)."),
     dimension: str = typer.Option("touchpoint", "--dimension", help="Dimension scanned."),
     metric: str = typer.Option("nps", "--metric", help="Change-point metric (without --at)."),
-    where: list[str] = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE"),
-    output: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    where: list[str] = WHERE_OPTION,
+    output: str = FORMAT_OPTION,
 ) -> None:
     """With --at: after vs the same-length period before, for every value and metric (BH).
     Without: the best change date of every value's daily series (change-points)."""
@@ -205,9 +219,6 @@ def changes_command(
             }
             for r in found.rows
         ]
-        if output == "json":
-            typer.echo(json.dumps(rows, ensure_ascii=False))
-            return
         columns = [
             dimension,
             "at",
@@ -217,16 +228,16 @@ def changes_command(
             "q_value",
             "significant",
         ]
-        _table(f"change-points ({metric})", rows, columns)
+        _print_rows(output, rows, f"change-points ({metric})", rows, columns)
 
 
 @analyse_app.command("pain-points")
 def pain_points_command(
     dimension: str = typer.Option("touchpoint", "--by", help="touchpoint, department, … or theme."),
-    since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD)."),
-    until: str | None = typer.Option(None, "--until", help="Last day, inclusive."),
-    where: list[str] = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE"),
-    output: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    where: list[str] = WHERE_OPTION,
+    output: str = FORMAT_OPTION,
 ) -> None:
     """Sources of negative experience ranked by volume × negativity × effect on loyalty."""
     with cxm_errors():
@@ -237,9 +248,6 @@ def pain_points_command(
         finally:
             rt.close()
         rows = jsonable(list(result.rows))
-        if output == "json":
-            typer.echo(json.dumps(rows, ensure_ascii=False))
-            return
         columns = [
             "key",
             "n",
@@ -251,16 +259,16 @@ def pain_points_command(
             "pain_score",
             "money_at_risk",
         ]
-        _table(f"pain points by {dimension}", rows, columns)
+        _print_rows(output, rows, f"pain points by {dimension}", rows, columns)
 
 
 @analyse_app.command("word-of-mouth")
 def word_of_mouth_command(
     dimension: str = typer.Option("touchpoint", "--by", help="touchpoint, product, …"),
-    since: str | None = typer.Option(None, "--since", help="First day (YYYY-MM-DD)."),
-    until: str | None = typer.Option(None, "--until", help="Last day, inclusive."),
-    where: list[str] = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE"),
-    output: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    since: str | None = SINCE_OPTION,
+    until: str | None = UNTIL_OPTION,
+    where: list[str] = WHERE_OPTION,
+    output: str = FORMAT_OPTION,
 ) -> None:
     """What customers heard (reviews, social, word of mouth) vs what they experienced."""
     with cxm_errors():
@@ -271,12 +279,8 @@ def word_of_mouth_command(
         finally:
             rt.close()
         rows = scan_table(result.gaps)
-        if output == "json":
-            typer.echo(
-                json.dumps({"gaps": rows, "volume": jsonable(result.volume)}, ensure_ascii=False)
-            )
-            return
-        _print_scan(rows, dimension, output, "heard − experienced")
+        payload = {"gaps": rows, "volume": jsonable(result.volume)}
+        _print_scan(rows, dimension, output, "heard − experienced", payload)
 
 
 @analyse_app.command("alerts")
@@ -285,7 +289,7 @@ def alerts_command(
         True, "--evaluate/--list", help="Check the control limits first."
     ),
     status: str | None = typer.Option(None, "--status", help="open, acknowledged or closed."),
-    output: str = typer.Option("table", "--format", help=FORMAT_HELP),
+    output: str = FORMAT_OPTION,
 ) -> None:
     """Raise alerts for series below their control limits (each breach once), then list them."""
     with cxm_errors():
@@ -296,10 +300,7 @@ def alerts_command(
             rows = alert_service.list_alerts(rt, status=status)
         finally:
             rt.close()
-        if output == "json":
-            typer.echo(json.dumps({"run": jsonable(run), "alerts": rows}, ensure_ascii=False))
-            return
-        if run is not None:
+        if output != "json" and run is not None:
             console.print(
                 f"{run.series} series checked, {run.breaches} breaches, {run.raised} new alerts"
             )
@@ -314,7 +315,8 @@ def alerts_command(
             "severity",
             "status",
         ]
-        _table("alerts", rows, columns)
+        payload = {"run": jsonable(run), "alerts": rows}
+        _print_rows(output, payload, "alerts", rows, columns)
 
 
 def register(app: typer.Typer) -> None:
