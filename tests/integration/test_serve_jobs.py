@@ -83,3 +83,17 @@ def test_serve_analyses_new_comments_in_its_companion_process(data_dir: Path) ->
         server.wait(timeout=60)
         rt.close()
     assert not Path(f"/proc/{children[0]}").exists()  # the companion stopped with the server
+
+
+def test_web_writer_leaves_wal_checkpoints_to_the_companion(data_dir: Path) -> None:
+    from cxm.services.scheduler import background_jobs
+
+    web = open_runtime(make_settings(data_dir, background_jobs_in_web=False))
+    web.db.checkpoint_in_background()
+    with web.db.write() as conn:
+        assert conn.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == 0
+    jobs = {job.name: job for job in background_jobs()}
+    assert jobs["wal-checkpoint"].interval(web.settings) > 0  # the companion checkpoints
+    assert jobs["wal-checkpoint"].interval(make_settings(data_dir)) == 0  # in-process: SQLite does
+    web.db.checkpoint()
+    web.close()

@@ -38,8 +38,8 @@ def serve(
     if jobs and settings.background_jobs_in_web:
         # CPU-heavy background work (comment analysis, mirror refresh …) gets its own
         # process so it never holds a web worker's GIL while requests wait.
-        companion = subprocess.Popen([sys.executable, "-m", "cxm.jobs.runner"])
         os.environ["CXM_BACKGROUND_JOBS_IN_WEB"] = "false"
+        companion = subprocess.Popen([sys.executable, "-m", "cxm.jobs.runner"])
         get_settings.cache_clear()  # a single worker runs in this process
     console.print(f"cxm: dashboard at [bold]http://{host}:{port}/[/]  API docs at /docs")
     try:

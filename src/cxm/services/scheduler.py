@@ -22,6 +22,8 @@ log = logging.getLogger(__name__)
 
 #: New comments are analysed within this many seconds of arriving.
 COMMENT_INTERVAL_SECONDS = 2.0
+#: How often the companion process checkpoints the SQLite WAL for the web workers.
+CHECKPOINT_INTERVAL_SECONDS = 1.0
 
 
 class PeriodicTask:
@@ -80,6 +82,15 @@ def _mirror_interval(settings: Settings) -> float:
     return settings.mirror_refresh_interval_seconds if mirrored else 0.0
 
 
+def _checkpoint_interval(settings: Settings) -> float:
+    # only where web workers leave checkpoints to this process (see Database)
+    return CHECKPOINT_INTERVAL_SECONDS if not settings.background_jobs_in_web else 0.0
+
+
+def _checkpoint(rt: Runtime) -> None:
+    rt.db.checkpoint()
+
+
 def _every(seconds: float) -> Callable[[Settings], float]:
     return lambda settings: seconds if _enabled(settings) else 0.0
 
@@ -93,6 +104,7 @@ def background_jobs() -> tuple[BackgroundJob, ...]:
     from cxm.services.surveys import jobs as survey_jobs
 
     return (
+        BackgroundJob("wal-checkpoint", _checkpoint_interval, _checkpoint),
         BackgroundJob("mirror-refresh", _mirror_interval, mirror.refresh_mirror),
         BackgroundJob(
             "comment-analysis",
