@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Body, Query
+from fastapi import APIRouter, Body, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
 from cxm.domain.errors import ValidationFailed
@@ -71,6 +71,21 @@ _EMOTION = Query(default=None, description="Only comments showing this emotion (
 _MIN_N = Query(default=None, description="Minimum comments per value")
 
 
+def _report_query(
+    by: list[str] = _BY,
+    grain: str | None = _GRAIN,
+    since: date | None = _SINCE,
+    until: date | None = _UNTIL,
+    where: list[str] = _WHERE,
+    theme: str | None = _THEME,
+    sentiment: str | None = _SENTIMENT,
+    emotion: str | None = _EMOTION,
+    min_n: int | None = _MIN_N,
+) -> TextQuery:
+    """The query parameters of the sentiment and emotions reports, validated."""
+    return _query(by, grain, since, until, where, theme, sentiment, emotion, min_n)
+
+
 async def _report(rt: Any, principal: Any, query: TextQuery) -> dict[str, Any]:
     report = await run_in_threadpool(text_insights.sentiment_report, rt, query, principal)
     return {
@@ -91,17 +106,8 @@ async def _report(rt: Any, principal: Any, query: TextQuery) -> dict[str, Any]:
 async def get_sentiment(
     rt: RuntimeDep,
     principal: PrincipalDep,
-    by: list[str] = _BY,
-    grain: str | None = _GRAIN,
-    since: date | None = _SINCE,
-    until: date | None = _UNTIL,
-    where: list[str] = _WHERE,
-    theme: str | None = _THEME,
-    sentiment: str | None = _SENTIMENT,
-    emotion: str | None = _EMOTION,
-    min_n: int | None = _MIN_N,
+    query: TextQuery = Depends(_report_query),
 ) -> dict[str, Any]:
-    query = _query(by, grain, since, until, where, theme, sentiment, emotion, min_n)
     return await _report(rt, principal, query)
 
 
@@ -111,17 +117,8 @@ async def get_sentiment(
 async def get_emotions(
     rt: RuntimeDep,
     principal: PrincipalDep,
-    by: list[str] = _BY,
-    grain: str | None = _GRAIN,
-    since: date | None = _SINCE,
-    until: date | None = _UNTIL,
-    where: list[str] = _WHERE,
-    theme: str | None = _THEME,
-    sentiment: str | None = _SENTIMENT,
-    emotion: str | None = _EMOTION,
-    min_n: int | None = _MIN_N,
+    query: TextQuery = Depends(_report_query),
 ) -> dict[str, Any]:
-    query = _query(by, grain, since, until, where, theme, sentiment, emotion, min_n)
     return await _report(rt, principal, query)
 
 
