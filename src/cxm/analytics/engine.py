@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -100,11 +101,24 @@ def _duckdb(mirror_dir: Path) -> Engine:
             engine = Engine("duckdb", ibis.duckdb.connect())
             _engines[key] = engine
     with engine.lock:
-        _refresh_views(engine, mirror_dir)
+        refresh_views(engine, mirror_dir, lambda files: _create_duckdb_views(engine, files))
     return engine
 
 
-def _refresh_views(engine: Engine, mirror_dir: Path) -> None:
+def _create_duckdb_views(engine: Engine, files: dict[str, list[Path]]) -> None:
+    for name, paths in files.items():
+        listed = ", ".join(_quote(str(path)) for path in paths)
+        engine.con.raw_sql(
+            f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}])'
+        )
+    engine._tables.clear()
+
+
+def refresh_views(
+    engine: Engine, mirror_dir: Path, create_views: Callable[[dict[str, list[Path]]], None]
+) -> None:
+    """Call ``create_views`` with each mirrored table's Parquet files when the manifest's
+    generation differs from the engine's (a ``stat`` when the manifest file is unchanged)."""
     path = mirror_dir / MANIFEST_NAME
     try:
         st = os.stat(path)
@@ -118,13 +132,14 @@ def _refresh_views(engine: Engine, mirror_dir: Path) -> None:
     manifest = json.loads(path.read_text(encoding="utf-8"))
     generation = str(manifest.get("generation", ""))
     if generation != engine.generation:
-        for name, state in manifest.get("tables", {}).items():
-            files = sorted(state.get("files", {})) or [manifest["schema_files"][name]]
-            paths = ", ".join(_quote(str(mirror_dir / rel)) for rel in files)
-            engine.con.raw_sql(
-                f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{paths}])'
-            )
-        engine._tables.clear()
+        files = {
+            name: [
+                mirror_dir / rel
+                for rel in sorted(state.get("files", {})) or [manifest["schema_files"][name]]
+            ]
+            for name, state in manifest.get("tables", {}).items()
+        }
+        create_views(files)
         engine.generation = generation
     engine._stamp = stamp
 

@@ -10,7 +10,6 @@ re-created when the manifest changes."""
 
 from __future__ import annotations
 
-import json
 import os
 import threading
 from pathlib import Path
@@ -18,7 +17,7 @@ from typing import Any
 
 import ibis
 
-from cxm.analytics.engine import MANIFEST_NAME, Engine, _engines, _engines_lock
+from cxm.analytics.engine import Engine, _engines, _engines_lock, refresh_views
 from cxm.domain.errors import EngineUnavailable
 
 #: Spark settings of the local session (documented in docs/engines.md).
@@ -72,35 +71,19 @@ def connect_spark(mirror_dir: Path) -> Engine:
         with _engines_lock:
             engine = _engines.setdefault(key, engine)
     with engine.lock:
-        _refresh_views(engine, mirror_dir)
+        refresh_views(
+            engine, mirror_dir, lambda files: _create_spark_views(engine, mirror_dir, files)
+        )
     return engine
 
 
-def _refresh_views(engine: Engine, mirror_dir: Path) -> None:
-    path = mirror_dir / MANIFEST_NAME
-    try:
-        st = os.stat(path)
-    except FileNotFoundError as exc:
-        raise EngineUnavailable(
-            f"the analytical mirror in {mirror_dir} is not built yet; run `cxm mirror refresh`"
-        ) from exc
-    stamp = (st.st_mtime_ns, st.st_ino)
-    if stamp == engine._stamp:
-        return
-    manifest = json.loads(path.read_text(encoding="utf-8"))
-    generation = str(manifest.get("generation", ""))
-    if generation != engine.generation:
-        session = spark_session()
-        prefix = _view_prefix(mirror_dir)
-        for name, state in manifest.get("tables", {}).items():
-            files = sorted(state.get("files", {})) or [manifest["schema_files"][name]]
-            frame = session.read.parquet(*(str(mirror_dir / rel) for rel in files))
-            frame.createOrReplaceTempView(f"{prefix}{name}")
-        engine._tables = {
-            name: engine.con.table(f"{prefix}{name}") for name in manifest.get("tables", {})
-        }
-        engine.generation = generation
-    engine._stamp = stamp
+def _create_spark_views(engine: Engine, mirror_dir: Path, files: dict[str, list[Path]]) -> None:
+    session = spark_session()
+    prefix = _view_prefix(mirror_dir)
+    for name, paths in files.items():
+        frame = session.read.parquet(*(str(path) for path in paths))
+        frame.createOrReplaceTempView(f"{prefix}{name}")
+    engine._tables = {name: engine.con.table(f"{prefix}{name}") for name in files}
 
 
 def _view_prefix(mirror_dir: Path) -> str:
