@@ -4,7 +4,6 @@ on a real PostgreSQL server (an isolated schema per test)."""
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,13 +14,10 @@ from aiosmtpd.controller import Controller
 from cxm.config import Settings
 from cxm.services.runtime import Runtime, open_runtime
 from mail_helpers import SmtpInbox, free_port
+from pg_helpers import fresh_schema, plain_url
 from settings_helpers import make_settings
 
 LOCAL_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-
-
-def _plain(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 @pytest.fixture(scope="session")
@@ -29,7 +25,7 @@ def pg_base_url() -> str:
     """The PostgreSQL the test command started or found; skip visibly when there is none."""
     url = os.environ.get("CXM_TEST_DATABASE_URL") or LOCAL_PG
     try:
-        psycopg.connect(_plain(url), connect_timeout=3).close()
+        psycopg.connect(plain_url(url), connect_timeout=3).close()
     except psycopg.OperationalError as exc:
         pytest.skip(f"no PostgreSQL at {url} (run the tests with `make test`): {exc}")
     return url
@@ -38,13 +34,8 @@ def pg_base_url() -> str:
 @pytest.fixture
 def pg_url(pg_base_url: str) -> Iterator[str]:
     """A URL whose search_path is a fresh schema, dropped after the test."""
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    with psycopg.connect(_plain(pg_base_url), autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg_base_url else "?"
-    yield f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
-    with psycopg.connect(_plain(pg_base_url), autocommit=True) as conn:
-        conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema(pg_base_url) as url:
+        yield url
 
 
 @pytest.fixture

@@ -4,7 +4,6 @@ local mode over a mirror directory; one SparkSession for the whole test session)
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Callable, Iterator
 
 import pytest
@@ -12,6 +11,7 @@ import pytest
 from cxm import analytics
 from cxm.config import Settings
 from cxm.services.runtime import Runtime
+from pg_helpers import fresh_schema
 from settings_helpers import make_settings
 
 
@@ -37,23 +37,14 @@ def demo_on_postgres(
 ) -> Iterator[Runtime]:
     """The small demo company loaded into a fresh PostgreSQL schema, its mirror built: the
     same data for every engine (PostgreSQL read directly, DuckDB and Spark over the mirror)."""
-    import psycopg
-
     from cxm.services.demo import generate_demo
     from cxm.services.runtime import open_runtime
 
-    schema = f"x_{uuid.uuid4().hex[:12]}"
-    plain = pg_base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg_base_url else "?"
-    url = f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
-    rt = open_runtime(make_settings(tmp_path_factory.mktemp("engines"), url))
-    try:
-        generate_demo(rt, "small", seed=7)
-        yield rt
-    finally:
-        rt.close()
-        analytics.reset_engines()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema(pg_base_url, "x") as url:
+        rt = open_runtime(make_settings(tmp_path_factory.mktemp("engines"), url))
+        try:
+            generate_demo(rt, "small", seed=7)
+            yield rt
+        finally:
+            rt.close()
+            analytics.reset_engines()

@@ -15,6 +15,7 @@ from cxm.domain.metrics import GRAINS, MetricQuery, MetricReport, MetricRow
 from cxm.services import mirror
 from cxm.services.runtime import Runtime, open_runtime
 from factories import insert_responses, response_rows, update_rows
+from pg_helpers import fresh_schema
 from settings_helpers import make_settings
 
 pytestmark = pytest.mark.postgres
@@ -31,33 +32,23 @@ FILTERS = [
 def engines(
     pg_base_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[analytics.Engine, analytics.Engine]]:
-    import uuid
-
-    import psycopg
-
-    schema = f"x_{uuid.uuid4().hex[:12]}"
-    plain = pg_base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg_base_url else "?"
-    url = f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
-    data_dir: Path = tmp_path_factory.mktemp("cross")
-    rt: Runtime = open_runtime(make_settings(data_dir, url))
-    try:
-        insert_responses(rt, response_rows(4000, start=datetime(2024, 12, 20), days=150))
-        mirror.refresh_mirror(rt)
-        # re-imported rows: the mirror must hold only their new values, like the store
-        update_rows(rt, "responses", {f"r{i}": {"nps": 10, "csat": 1, "ces": 7} for i in range(50)})
-        mirror.refresh_mirror(rt)
-        pg = analytics.connect(rt.settings)
-        duck = analytics.connect(make_settings(data_dir, url, analytics_engine="duckdb"))
-        assert (pg.name, duck.name) == ("postgres", "duckdb")
-        yield pg, duck
-    finally:
-        rt.close()
-        analytics.reset_engines()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema(pg_base_url, "x") as url:
+        data_dir: Path = tmp_path_factory.mktemp("cross")
+        rt: Runtime = open_runtime(make_settings(data_dir, url))
+        try:
+            insert_responses(rt, response_rows(4000, start=datetime(2024, 12, 20), days=150))
+            mirror.refresh_mirror(rt)
+            # re-imported rows: the mirror must hold only their new values, like the store
+            new_values = {f"r{i}": {"nps": 10, "csat": 1, "ces": 7} for i in range(50)}
+            update_rows(rt, "responses", new_values)
+            mirror.refresh_mirror(rt)
+            pg = analytics.connect(rt.settings)
+            duck = analytics.connect(make_settings(data_dir, url, analytics_engine="duckdb"))
+            assert (pg.name, duck.name) == ("postgres", "duckdb")
+            yield pg, duck
+        finally:
+            rt.close()
+            analytics.reset_engines()
 
 
 def assert_rows_equal(left: MetricRow, right: MetricRow) -> None:

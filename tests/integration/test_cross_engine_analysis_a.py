@@ -5,13 +5,11 @@ for the same data in the store on PostgreSQL (comment themes and money at risk i
 from __future__ import annotations
 
 import math
-import uuid
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import psycopg
 import pytest
 
 from cxm import analytics
@@ -20,6 +18,7 @@ from cxm.services.analysis import changes, pain_points, significance, word_of_mo
 from cxm.services.analysis.shape import jsonable
 from cxm.services.runtime import Runtime, open_runtime
 from factories import insert_responses, insert_rows, response_rows
+from pg_helpers import fresh_schema
 from settings_helpers import make_settings
 
 pytestmark = pytest.mark.postgres
@@ -71,28 +70,23 @@ def _comment_analyses(n: int) -> list[dict[str, Any]]:
 def runtimes(
     pg_base_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[Runtime, Runtime]]:
-    schema = f"xa_{uuid.uuid4().hex[:12]}"
-    plain = pg_base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg_base_url else "?"
-    url = f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
-    data_dir: Path = tmp_path_factory.mktemp("cross-analysis")
-    pg = open_runtime(make_settings(data_dir, url, min_responses=20))
-    duck = open_runtime(make_settings(data_dir, url, min_responses=20, analytics_engine="duckdb"))
-    try:
-        insert_rows(pg, "interactions", _interactions(300))
-        insert_responses(pg, _responses())
-        insert_rows(pg, "comment_analyses", _comment_analyses(1200))
-        mirror.refresh_mirror(pg)
-        assert (pg.settings.engine, duck.settings.engine) == ("postgres", "duckdb")
-        yield pg, duck
-    finally:
-        pg.close()
-        duck.close()
-        analytics.reset_engines()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema(pg_base_url, "xa") as url:
+        data_dir: Path = tmp_path_factory.mktemp("cross-analysis")
+        pg = open_runtime(make_settings(data_dir, url, min_responses=20))
+        duck = open_runtime(
+            make_settings(data_dir, url, min_responses=20, analytics_engine="duckdb")
+        )
+        try:
+            insert_rows(pg, "interactions", _interactions(300))
+            insert_responses(pg, _responses())
+            insert_rows(pg, "comment_analyses", _comment_analyses(1200))
+            mirror.refresh_mirror(pg)
+            assert (pg.settings.engine, duck.settings.engine) == ("postgres", "duckdb")
+            yield pg, duck
+        finally:
+            pg.close()
+            duck.close()
+            analytics.reset_engines()
 
 
 def assert_same(left: Any, right: Any, path: str = "") -> None:

@@ -3,12 +3,10 @@ over the Parquet mirror and on PostgreSQL read directly, for the same analysed c
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from datetime import date, datetime
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from cxm import analytics
@@ -17,6 +15,7 @@ from cxm.domain.text_metrics import TextQuery
 from cxm.services import comment_analysis, mirror
 from cxm.services.runtime import Runtime, open_runtime
 from factories import insert_responses, response_rows
+from pg_helpers import fresh_schema
 from settings_helpers import make_settings
 
 pytestmark = pytest.mark.postgres
@@ -44,32 +43,25 @@ QUERIES = [
 def engines(
     pg_base_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[tuple[analytics.Engine, analytics.Engine]]:
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    plain = pg_base_url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(plain, autocommit=True) as conn:
-        conn.execute(f"CREATE SCHEMA {schema}")
-    sep = "&" if "?" in pg_base_url else "?"
-    url = f"{pg_base_url}{sep}options=-csearch_path%3D{schema}"
-    data_dir: Path = tmp_path_factory.mktemp("cross-text")
-    rt: Runtime = open_runtime(make_settings(data_dir, url))
-    try:
-        rows = response_rows(3000, start=datetime(2024, 12, 20), days=150, comment_share=0.6)
-        for i, row in enumerate(rows):
-            row["updated_at"] = datetime(2024, 1, 1)
-            if row["comment"]:
-                row["comment"] = TEXTS[(i * 7) % len(TEXTS)] + ("!" * (i % 3))
-        insert_responses(rt, rows)
-        comment_analysis.analyse_backlog(rt, workers=1)
-        mirror.refresh_mirror(rt)
-        pg = analytics.connect(rt.settings)
-        duck = analytics.connect(make_settings(data_dir, url, analytics_engine="duckdb"))
-        assert (pg.name, duck.name) == ("postgres", "duckdb")
-        yield pg, duck
-    finally:
-        rt.close()
-        analytics.reset_engines()
-        with psycopg.connect(plain, autocommit=True) as conn:
-            conn.execute(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+    with fresh_schema(pg_base_url, "t") as url:
+        data_dir: Path = tmp_path_factory.mktemp("cross-text")
+        rt: Runtime = open_runtime(make_settings(data_dir, url))
+        try:
+            rows = response_rows(3000, start=datetime(2024, 12, 20), days=150, comment_share=0.6)
+            for i, row in enumerate(rows):
+                row["updated_at"] = datetime(2024, 1, 1)
+                if row["comment"]:
+                    row["comment"] = TEXTS[(i * 7) % len(TEXTS)] + ("!" * (i % 3))
+            insert_responses(rt, rows)
+            comment_analysis.analyse_backlog(rt, workers=1)
+            mirror.refresh_mirror(rt)
+            pg = analytics.connect(rt.settings)
+            duck = analytics.connect(make_settings(data_dir, url, analytics_engine="duckdb"))
+            assert (pg.name, duck.name) == ("postgres", "duckdb")
+            yield pg, duck
+        finally:
+            rt.close()
+            analytics.reset_engines()
 
 
 @pytest.mark.parametrize("query", QUERIES, ids=range(len(QUERIES)))
