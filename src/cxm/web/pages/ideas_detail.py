@@ -3,8 +3,10 @@ action, the measured change once implemented, and the reviewers' workflow forms.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+from typing import Concatenate, ParamSpec
 
 from fastapi import APIRouter, BackgroundTasks, Form, Request
 from fastapi.responses import FileResponse, RedirectResponse, Response
@@ -14,6 +16,7 @@ from cxm.domain.access import Principal
 from cxm.domain.errors import CxmError, NotFound, ValidationFailed
 from cxm.domain.people import TRANSITIONS
 from cxm.services.people import attachments, ideas, notifications, outcomes
+from cxm.services.runtime import Runtime
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, PrincipalDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
@@ -22,6 +25,7 @@ from cxm.web.pages.filters import Option
 from cxm.web.pages.ideas import status_label
 
 router = APIRouter()
+P = ParamSpec("P")
 METRIC_NAMES = {"nps": N_("NPS"), "csat_top2": N_("CSAT top-2-box, %"), "csat": N_("CSAT mean")}
 
 
@@ -178,6 +182,28 @@ def _back(idea_id: int) -> RedirectResponse:
     return RedirectResponse(f"/ideas/{idea_id}", status_code=303)
 
 
+async def _change_idea(
+    request: Request,
+    rt: RuntimeDep,
+    principal: Principal,
+    language: str,
+    background: BackgroundTasks,
+    idea_id: int,
+    change: Callable[Concatenate[Runtime, Principal, int, P], object],
+    *args: P.args,
+    **kwargs: P.kwargs,
+) -> Response:
+    """Run ``change(rt, principal, idea_id, *args, **kwargs)``: on success send its
+    notifications after the answer and go back to the idea; a domain error shows the idea
+    page with the error instead."""
+    try:
+        await call_service(rt, change, rt, principal, idea_id, *args, **kwargs)
+    except CxmError as exc:
+        return await _page(request, rt, principal, language, idea_id, exc)
+    background.add_task(run_in_threadpool, notifications.deliver_outbox, rt)
+    return _back(idea_id)
+
+
 @router.post("/ideas/{idea_id}/status", response_class=Response, include_in_schema=False)
 async def change_status(
     request: Request,
@@ -198,22 +224,19 @@ async def change_status(
         return await _page(
             request, rt, principal, language, idea_id, ValidationFailed("not a number or a date")
         )
-    try:
-        await call_service(
-            rt,
-            ideas.change_status,
-            rt,
-            principal,
-            idea_id,
-            status,
-            note=note,
-            merged_into=target,
-            implemented_on=day,
-        )
-    except CxmError as exc:
-        return await _page(request, rt, principal, language, idea_id, exc)
-    background.add_task(run_in_threadpool, notifications.deliver_outbox, rt)
-    return _back(idea_id)
+    return await _change_idea(
+        request,
+        rt,
+        principal,
+        language,
+        background,
+        idea_id,
+        ideas.change_status,
+        status,
+        note=note,
+        merged_into=target,
+        implemented_on=day,
+    )
 
 
 @router.post("/ideas/{idea_id}/comment", response_class=Response, include_in_schema=False)
@@ -226,12 +249,9 @@ async def comment(
     background: BackgroundTasks,
     body: str = Form(""),
 ) -> Response:
-    try:
-        await call_service(rt, ideas.comment_idea, rt, principal, idea_id, body)
-    except CxmError as exc:
-        return await _page(request, rt, principal, language, idea_id, exc)
-    background.add_task(run_in_threadpool, notifications.deliver_outbox, rt)
-    return _back(idea_id)
+    return await _change_idea(
+        request, rt, principal, language, background, idea_id, ideas.comment_idea, body
+    )
 
 
 @router.post("/ideas/{idea_id}/vote", response_class=Response, include_in_schema=False)
@@ -262,21 +282,18 @@ async def make_action(
     touchpoints: list[str] = Form([]),
     owner: str = Form(""),
 ) -> Response:
-    try:
-        await call_service(
-            rt,
-            ideas.create_action,
-            rt,
-            principal,
-            idea_id,
-            title,
-            tuple(touchpoints),
-            owner or None,
-        )
-    except CxmError as exc:
-        return await _page(request, rt, principal, language, idea_id, exc)
-    background.add_task(run_in_threadpool, notifications.deliver_outbox, rt)
-    return _back(idea_id)
+    return await _change_idea(
+        request,
+        rt,
+        principal,
+        language,
+        background,
+        idea_id,
+        ideas.create_action,
+        title,
+        tuple(touchpoints),
+        owner or None,
+    )
 
 
 @router.get("/ideas/{idea_id}/files/{attachment_id}", include_in_schema=False)
