@@ -1,19 +1,22 @@
-"""What the analysis pages share: metric names, the dimension picker, value labels, the
-p-value text and the Plotly layout."""
+"""What the analysis pages share: who may read them, metric names, the dimension picker,
+value labels, the p-value text and the Plotly layout."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from fastapi import Depends
 from starlette.datastructures import QueryParams
 
 from cxm.domain.errors import ValidationFailed
 from cxm.domain.taxonomy import Taxonomy
 from cxm.web import i18n
+from cxm.web.deps import require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.filters import DIMENSION_NAMES, Option, dimension_name, value_label
 
 ANALYSIS_ROLES = ("admin", "analyst", "manager")
+ANALYSIS_READER = Depends(require_roles(*ANALYSIS_ROLES))
 METRIC_NAMES = {
     "nps": N_("NPS"),
     "csat_top2": N_("CSAT top-2-box (%)"),

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cxm.domain.access import Principal
@@ -17,10 +17,10 @@ from cxm.domain.significance import TESTED_METRICS
 from cxm.services.analysis import changes as change_service
 from cxm.services.analysis import significance
 from cxm.web import i18n
-from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
+from cxm.web.deps import LanguageDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.analysis_views import (
-    ANALYSIS_ROLES,
+    ANALYSIS_READER,
     METRIC_NAMES,
     NOISE_COLOUR,
     SIGNIFICANT_COLOUR,
@@ -35,7 +35,6 @@ from cxm.web.pages.base import build_chrome, render
 from cxm.web.pages.filters import DIMENSION_NAMES, Option
 
 router = APIRouter()
-Reader = Depends(require_roles(*ANALYSIS_ROLES))
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def _days(raw: str | None) -> int | None:
 
 @router.get("/changes", response_class=Response, include_in_schema=False)
 async def changes_page(
-    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Reader
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = ANALYSIS_READER
 ) -> Response:
     params = request.query_params
     dimension = choice(params, "dimension", tuple(DIMENSION_NAMES), "touchpoint")

@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cxm.domain.access import Principal
 from cxm.services.analysis import pain_points as pain_service
 from cxm.web import i18n
-from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
+from cxm.web.deps import LanguageDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.analysis_views import (
-    ANALYSIS_ROLES,
+    ANALYSIS_READER,
     BASE_COLOUR,
     choice,
     dimension_options,
@@ -27,7 +27,6 @@ from cxm.web.pages.base import build_chrome, render
 from cxm.web.pages.filters import DIMENSION_NAMES, Option
 
 router = APIRouter()
-Reader = Depends(require_roles(*ANALYSIS_ROLES))
 TOP = 15
 
 
@@ -62,7 +61,7 @@ def _pct(value: float | None, language: str) -> str:
 
 @router.get("/pain-points", response_class=Response, include_in_schema=False)
 async def pain_points_page(
-    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Reader
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = ANALYSIS_READER
 ) -> Response:
     dimension = choice(request.query_params, "by", (*DIMENSION_NAMES, "theme"), "touchpoint")
     result = await call_service(rt, pain_service.rank_pain, rt, dimension, principal=principal)

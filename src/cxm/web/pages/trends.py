@@ -7,17 +7,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cxm.domain.access import Principal
 from cxm.domain.significance import TESTED_METRICS
 from cxm.services.analysis import changes as change_service
 from cxm.web import i18n
-from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
+from cxm.web.deps import LanguageDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.analysis_views import (
-    ANALYSIS_ROLES,
+    ANALYSIS_READER,
     BASE_COLOUR,
     METRIC_NAMES,
     NOISE_COLOUR,
@@ -32,7 +32,6 @@ from cxm.web.pages.base import build_chrome, render
 from cxm.web.pages.filters import DIMENSION_NAMES, Option
 
 router = APIRouter()
-Reader = Depends(require_roles(*ANALYSIS_ROLES))
 GRAIN_NAMES = {"week": N_("Week"), "month": N_("Month")}
 
 
@@ -52,7 +51,7 @@ class TrendsContext:
 
 @router.get("/trends", response_class=Response, include_in_schema=False)
 async def trends_page(
-    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Reader
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = ANALYSIS_READER
 ) -> Response:
     params = request.query_params
     dimension = choice(params, "dimension", tuple(DIMENSION_NAMES), "touchpoint")

@@ -7,16 +7,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
 from cxm.domain.access import Principal
 from cxm.services.analysis import word_of_mouth as wom_service
 from cxm.web import i18n
-from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
+from cxm.web.deps import LanguageDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.analysis_views import (
-    ANALYSIS_ROLES,
+    ANALYSIS_READER,
     BASE_COLOUR,
     METRIC_NAMES,
     SIGNIFICANT_COLOUR,
@@ -30,7 +30,6 @@ from cxm.web.pages.base import build_chrome, render
 from cxm.web.pages.filters import DIMENSION_NAMES, Option
 
 router = APIRouter()
-Reader = Depends(require_roles(*ANALYSIS_ROLES))
 
 
 @dataclass(frozen=True)
@@ -57,7 +56,7 @@ class WordOfMouthContext:
 
 @router.get("/word-of-mouth", response_class=Response, include_in_schema=False)
 async def word_of_mouth_page(
-    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Reader
+    request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = ANALYSIS_READER
 ) -> Response:
     choices = tuple(d for d in DIMENSION_NAMES if d != "source")
     dimension = choice(request.query_params, "by", choices, "touchpoint")
