@@ -124,6 +124,43 @@ def _ideas(rt: Runtime, employees: list[str]) -> tuple[int, int]:
     return len(rows), sum(1 for r in rows if r.status == "implemented")
 
 
+def _scorecard(
+    rt: Runtime,
+    scope: str,
+    key: str,
+    name: str,
+    department: str,
+    *,
+    employee_ids: list[int],
+    employee_keys: list[str],
+    cases: tuple[bool, int | None, int | None],
+    training: tuple[CourseStatus, ...] = (),
+    training_share: float | None = None,
+) -> Scorecard:
+    """The scorecard of these employees: their experience measures and ideas, with the
+    given case counts and training."""
+    inter, responses, nps_n, nps, csat_n, csat = _experience(rt, employee_ids)
+    submitted, implemented = _ideas(rt, employee_keys)
+    return Scorecard(
+        scope,
+        key,
+        name,
+        department,
+        inter,
+        responses,
+        nps_n,
+        nps,
+        csat_n,
+        csat,
+        nps_n < rt.settings.min_responses,
+        *cases,
+        submitted,
+        implemented,
+        training,
+        training_share,
+    )
+
+
 def employee_scorecard(
     rt: Runtime, principal: Principal, external_id: str | None = None, today: date | None = None
 ) -> Scorecard:
@@ -150,29 +187,16 @@ def employee_scorecard(
                 .where(T["user_employees"].c.employee_external_id == external_id)
             ).all()
         )
-    inter, responses, nps_n, nps, csat_n, csat = _experience(rt, [int(employee_id or 0)])
-    available, resolved, within = _cases(rt, owners=(external_id, *usernames))
-    submitted, implemented = _ideas(rt, [external_id])
-    training = tuple(employee_training(rt, external_id, today))
-    return Scorecard(
+    return _scorecard(
+        rt,
         "employee",
         external_id,
         target.name,
         target.department,
-        inter,
-        responses,
-        nps_n,
-        nps,
-        csat_n,
-        csat,
-        nps_n < rt.settings.min_responses,
-        available,
-        resolved,
-        within,
-        submitted,
-        implemented,
-        training,
-        None,
+        employee_ids=[int(employee_id or 0)],
+        employee_keys=[external_id],
+        cases=_cases(rt, owners=(external_id, *usernames)),
+        training=tuple(employee_training(rt, external_id, today)),
     )
 
 
@@ -191,29 +215,16 @@ def department_scorecard(
                 EMPLOYEES.c.department == department
             )
         ).all()
-    inter, responses, nps_n, nps, csat_n, csat = _experience(rt, [int(s.id) for s in staff])
-    available, resolved, within = _cases(rt, department=department)
-    submitted, implemented = _ideas(rt, [s.external_id for s in staff])
-    share = next((c.share for c in coverage(rt, today, (department,))), None)
-    return Scorecard(
+    return _scorecard(
+        rt,
         "department",
         department,
         rt.taxonomy.label("department", department, principal.language),
         department,
-        inter,
-        responses,
-        nps_n,
-        nps,
-        csat_n,
-        csat,
-        nps_n < rt.settings.min_responses,
-        available,
-        resolved,
-        within,
-        submitted,
-        implemented,
-        (),
-        share,
+        employee_ids=[int(s.id) for s in staff],
+        employee_keys=[s.external_id for s in staff],
+        cases=_cases(rt, department=department),
+        training_share=next((c.share for c in coverage(rt, today, (department,))), None),
     )
 
 
