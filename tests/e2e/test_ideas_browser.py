@@ -4,21 +4,20 @@ the workflow and comments, and after each step the author sees the change in the
 
 from __future__ import annotations
 
-import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
-from test_overview_browser import CHROMIUM, CHROMIUM_ARGS
+from browser_helpers import CHROMIUM, log_in
 
 from cxm.config import Settings
 from cxm.services import auth
 from cxm.services.people import common
 from cxm.services.runtime import open_runtime
 from factories import insert_rows
-from mail_helpers import SmtpInbox, free_port
+from mail_helpers import SmtpInbox
 
 PASSWORD = "browser-pass-1"
 pytestmark = [
@@ -28,11 +27,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def live_url(tmp_path: Path, smtp_inbox: SmtpInbox) -> Iterator[str]:
-    import uvicorn
-
-    from cxm.web.app import create_app
-
+def live_url(tmp_path: Path, smtp_inbox: SmtpInbox, serve_app: Callable[..., str]) -> str:
     settings = Settings(  # type: ignore[call-arg]
         env="test",
         data_dir=tmp_path / "data",
@@ -59,27 +54,7 @@ def live_url(tmp_path: Path, smtp_inbox: SmtpInbox) -> Iterator[str]:
     auth.ensure_user(rt, "recenzent", PASSWORD, "analyst")
     common.link_user(rt, "ewa", "E1")
     rt.close()
-    port = free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(10)
-
-
-def _log_in(page: Any, url: str, username: str) -> None:
-    page.goto(url + "/login")
-    page.fill("#username", username)
-    page.fill("#password", PASSWORD)
-    page.click("form[action='/login'] button[type=submit]")
-    page.wait_for_url(url + "/")
+    return serve_app(settings)
 
 
 def _wait_for_mail(inbox: SmtpInbox, count: int) -> str:
@@ -93,68 +68,61 @@ def _wait_for_mail(inbox: SmtpInbox, count: int) -> str:
 
 
 def test_author_follows_the_idea_through_the_workflow_in_app_and_mail(
-    live_url: str, smtp_inbox: SmtpInbox, tmp_path: Path
+    live_url: str, smtp_inbox: SmtpInbox, browser: Any, tmp_path: Path
 ) -> None:
-    from playwright.sync_api import sync_playwright
+    author = browser.new_context(locale="pl-PL").new_page()
+    log_in(author, live_url, "ewa", PASSWORD)
+    author.goto(live_url + "/ideas")
+    author.fill("#idea-title", "Jedna infolinia dla reklamacji faktur")
+    author.fill("#idea-description", "Klienci są przełączani trzy razy; jeden numer.")
+    author.select_option("#idea-department", "billing")
+    author.click("#idea-form button[type=submit]")
+    author.wait_for_url("**/ideas/*")
+    idea_url = author.url
+    assert author.inner_text("#idea-status") == "Nowy"
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            author = browser.new_context(locale="pl-PL").new_page()
-            _log_in(author, live_url, "ewa")
-            author.goto(live_url + "/ideas")
-            author.fill("#idea-title", "Jedna infolinia dla reklamacji faktur")
-            author.fill("#idea-description", "Klienci są przełączani trzy razy; jeden numer.")
-            author.select_option("#idea-department", "billing")
-            author.click("#idea-form button[type=submit]")
-            author.wait_for_url("**/ideas/*")
-            idea_url = author.url
-            assert author.inner_text("#idea-status") == "Nowy"
+    reviewer = browser.new_context(locale="pl-PL").new_page()
+    log_in(reviewer, live_url, "recenzent", PASSWORD)
+    steps = (
+        ("under_review", "", "W ocenie", "w ocenie"),
+        ("accepted", "Dobry pomysł, robimy.", "Przyjęty", "przyjęty"),
+        ("in_progress", "", "W realizacji", "w realizacji"),
+        ("implemented", "Działa od poniedziałku.", "Wdrożony", "wdrożony"),
+    )
+    mails = 0
+    for number, (status, note, shown, mailed) in enumerate(steps, start=1):
+        reviewer.goto(idea_url)
+        reviewer.select_option("#new-status", status)
+        if note:
+            reviewer.fill("#status-note", note)
+        reviewer.click("#status-form button[type=submit]")
+        reviewer.wait_for_selector(f"#idea[data-status='{status}']")
+        if status == "accepted":
+            reviewer.fill("#comment-body", "Proszę o szczegóły kolejki.")
+            reviewer.click("#comment-form button[type=submit]")
+            reviewer.wait_for_selector("#comments >> text=Proszę o szczegóły kolejki.")
 
-            reviewer = browser.new_context(locale="pl-PL").new_page()
-            _log_in(reviewer, live_url, "recenzent")
-            steps = (
-                ("under_review", "", "W ocenie", "w ocenie"),
-                ("accepted", "Dobry pomysł, robimy.", "Przyjęty", "przyjęty"),
-                ("in_progress", "", "W realizacji", "w realizacji"),
-                ("implemented", "Działa od poniedziałku.", "Wdrożony", "wdrożony"),
-            )
-            mails = 0
-            for number, (status, note, shown, mailed) in enumerate(steps, start=1):
-                reviewer.goto(idea_url)
-                reviewer.select_option("#new-status", status)
-                if note:
-                    reviewer.fill("#status-note", note)
-                reviewer.click("#status-form button[type=submit]")
-                reviewer.wait_for_selector(f"#idea[data-status='{status}']")
-                if status == "accepted":
-                    reviewer.fill("#comment-body", "Proszę o szczegóły kolejki.")
-                    reviewer.click("#comment-form button[type=submit]")
-                    reviewer.wait_for_selector("#comments >> text=Proszę o szczegóły kolejki.")
-
-                author.goto(idea_url)
-                assert author.inner_text("#idea-status") == shown
-                assert shown in author.inner_text("#history")
-                if note:
-                    assert note in author.inner_text("#history")
-                mails += 1
-                body = _wait_for_mail(smtp_inbox, mails)
-                assert mailed in body and idea_url.split("/ideas/")[1] in body
-                if note:
-                    assert note in body
-                if status == "accepted":
-                    mails += 1
-                    assert "Proszę o szczegóły kolejki." in _wait_for_mail(smtp_inbox, mails)
-                    assert "Proszę o szczegóły kolejki." in author.inner_text("#comments")
-                author.goto(live_url + "/notifications")
-                unread = number + (1 if number >= 2 else 0)
-                assert author.inner_text("#unread-count") == str(unread)
-                assert author.locator("#notifications li.unread").count() == unread
-            author.screenshot(path=str(tmp_path / "notifications.png"), full_page=True)
-            assert len(smtp_inbox.messages) == 5
-            assert len({m["Message-ID"] for m in smtp_inbox.messages}) == 5
-            author.click("#read-all")
-            author.wait_for_url(live_url + "/notifications")
-            assert author.inner_text("#unread-count") == "0"
-        finally:
-            browser.close()
+        author.goto(idea_url)
+        assert author.inner_text("#idea-status") == shown
+        assert shown in author.inner_text("#history")
+        if note:
+            assert note in author.inner_text("#history")
+        mails += 1
+        body = _wait_for_mail(smtp_inbox, mails)
+        assert mailed in body and idea_url.split("/ideas/")[1] in body
+        if note:
+            assert note in body
+        if status == "accepted":
+            mails += 1
+            assert "Proszę o szczegóły kolejki." in _wait_for_mail(smtp_inbox, mails)
+            assert "Proszę o szczegóły kolejki." in author.inner_text("#comments")
+        author.goto(live_url + "/notifications")
+        unread = number + (1 if number >= 2 else 0)
+        assert author.inner_text("#unread-count") == str(unread)
+        assert author.locator("#notifications li.unread").count() == unread
+    author.screenshot(path=str(tmp_path / "notifications.png"), full_page=True)
+    assert len(smtp_inbox.messages) == 5
+    assert len({m["Message-ID"] for m in smtp_inbox.messages}) == 5
+    author.click("#read-all")
+    author.wait_for_url(live_url + "/notifications")
+    assert author.inner_text("#unread-count") == "0"

@@ -3,14 +3,13 @@ bulk action on a selected case, the case page, and the standards chart drawn by 
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Iterator
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
-from test_overview_browser import CHROMIUM, CHROMIUM_ARGS, LiveServer, _free_port
+from browser_helpers import CHROMIUM, log_in
 
 from cxm.config import Settings
 from cxm.services import auth
@@ -27,11 +26,7 @@ pytestmark = [
 
 
 @pytest.fixture
-def loop_server(tmp_path: Path) -> Iterator[LiveServer]:
-    import uvicorn
-
-    from cxm.web.app import create_app
-
+def loop_url(tmp_path: Path, serve_app: Callable[..., str]) -> str:
     settings = Settings(  # type: ignore[call-arg]
         env="test", data_dir=tmp_path / "data", _env_file=None, min_responses=30,
         mirror_refresh_interval_seconds=0,
@@ -45,52 +40,27 @@ def loop_server(tmp_path: Path) -> Iterator[LiveServer]:
     rules.evaluate_feedback(rt, now=datetime(2025, 12, 31))
     standards.evaluate_standards(rt, now=datetime(2025, 12, 31, 23))
     rt.close()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(10)
+    return serve_app(settings)
 
 
 def test_manager_acknowledges_case_in_bulk_and_sees_standards_chart(
-    loop_server: LiveServer,
+    loop_url: str, browser: Any
 ) -> None:
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(locale="pl-PL")
-            page.goto(loop_server.url + "/login")
-            page.fill("#username", "szef")
-            page.fill("#password", PASSWORD)
-            page.click("form[action='/login'] button[type=submit]")
-            page.wait_for_url(loop_server.url + "/")
-            page.goto(loop_server.url + "/cases?view=manager")
-            rows = page.locator("#cases-table tbody tr[data-id]")
-            assert rows.count() == 41  # 40 detractors' cases and the NPS-standard breach
-            first = rows.first.get_attribute("data-id")
-            page.check(f"#cases-table input[value='{first}']")
-            page.fill("input[name=value]", "acknowledged")
-            page.click("#bulk-form button[type=submit]")
-            page.wait_for_selector("#bulk-message")
-            assert "1" in page.inner_text("#bulk-message")
-            page.goto(f"{loop_server.url}/cases/{first}")
-            assert page.inner_text("#case-status") == i18n.gettext("pl", "acknowledged")
-            page.goto(loop_server.url + "/standards")
-            page.wait_for_selector("#standards-chart[data-rendered='1']", timeout=15_000)
-            names = page.evaluate(
-                "() => document.getElementById('standards-chart').data.map(t => t.name)"
-            )
-            assert "Cel" in names and len(names) == 2  # billing only, and the target
-            assert page.inner_text("#met-share").strip() == "0%"
-        finally:
-            browser.close()
+    page = browser.new_page(locale="pl-PL")
+    log_in(page, loop_url, "szef", PASSWORD)
+    page.goto(loop_url + "/cases?view=manager")
+    rows = page.locator("#cases-table tbody tr[data-id]")
+    assert rows.count() == 41  # 40 detractors' cases and the NPS-standard breach
+    first = rows.first.get_attribute("data-id")
+    page.check(f"#cases-table input[value='{first}']")
+    page.fill("input[name=value]", "acknowledged")
+    page.click("#bulk-form button[type=submit]")
+    page.wait_for_selector("#bulk-message")
+    assert "1" in page.inner_text("#bulk-message")
+    page.goto(f"{loop_url}/cases/{first}")
+    assert page.inner_text("#case-status") == i18n.gettext("pl", "acknowledged")
+    page.goto(loop_url + "/standards")
+    page.wait_for_selector("#standards-chart[data-rendered='1']", timeout=15_000)
+    names = page.evaluate("() => document.getElementById('standards-chart').data.map(t => t.name)")
+    assert "Cel" in names and len(names) == 2  # billing only, and the target
+    assert page.inner_text("#met-share").strip() == "0%"

@@ -4,30 +4,19 @@ change a filter, and see the numbers and the chart change (Debian's Chromium, Pl
 from __future__ import annotations
 
 import random
-import socket
-import threading
-import time
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from browser_helpers import CHROMIUM
 
 from cxm.config import Settings
 from cxm.services import auth
 from cxm.services.runtime import open_runtime
+from factories import insert_responses
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "browser-pass-1"
 
 pytestmark = [
@@ -70,25 +59,9 @@ def _responses() -> list[dict[str, Any]]:
     return rows
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-@dataclass
-class LiveServer:
-    url: str
-
-
 @pytest.fixture
-def live_server(tmp_path: Path) -> Iterator[LiveServer]:
-    """The real app under uvicorn on a free loopback port, with users and responses."""
-    import uvicorn
-
-    from cxm.web.app import create_app
-    from factories import insert_responses
-
+def live_url(tmp_path: Path, serve_app: Callable[..., str]) -> str:
+    """The real app on a free loopback port, with users and responses."""
     settings = Settings(  # type: ignore[call-arg]
         env="test",
         data_dir=tmp_path / "data",
@@ -100,19 +73,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     auth.ensure_user(rt, "analityk", PASSWORD, "analyst")
     insert_responses(rt, _responses())
     rt.close()
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        assert time.monotonic() < deadline, "the server did not start"
-        time.sleep(0.05)
-    yield LiveServer(f"http://127.0.0.1:{port}")
-    server.should_exit = True
-    thread.join(10)
+    return serve_app(settings)
 
 
 def _read_overview(page: Any) -> tuple[str, str, list[float | None]]:
@@ -125,41 +86,36 @@ def _read_overview(page: Any) -> tuple[str, str, list[float | None]]:
     return nps, n, trace
 
 
-def test_overview_filter_changes_numbers_and_chart(live_server: LiveServer, tmp_path: Path) -> None:
-    from playwright.sync_api import sync_playwright
+def test_overview_filter_changes_numbers_and_chart(
+    live_url: str, browser: Any, tmp_path: Path
+) -> None:
+    page = browser.new_page(locale="pl-PL")
+    page.goto(live_url + "/")
+    assert "/login" in page.url
+    page.fill("#username", "analityk")
+    page.fill("#password", PASSWORD)
+    page.click("form[action='/login'] button[type=submit]")
+    page.wait_for_url(live_url + "/")
+    assert page.inner_text("h1") == "Przegląd"
 
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(locale="pl-PL")
-            page.goto(live_server.url + "/")
-            assert "/login" in page.url
-            page.fill("#username", "analityk")
-            page.fill("#password", PASSWORD)
-            page.click("form[action='/login'] button[type=submit]")
-            page.wait_for_url(live_server.url + "/")
-            assert page.inner_text("h1") == "Przegląd"
+    nps_all, n_all, trend_all = _read_overview(page)
+    assert n_all == "1800" or n_all.replace("\u00a0", " ") == "1 800"
+    assert len(trend_all) == 12 and all(v is not None for v in trend_all)
 
-            nps_all, n_all, trend_all = _read_overview(page)
-            assert n_all == "1800" or n_all.replace("\u00a0", " ") == "1 800"
-            assert len(trend_all) == 12 and all(v is not None for v in trend_all)
+    page.select_option("#f-segment", "senior")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/?*segment=senior*")
+    nps_senior, n_senior, trend_senior = _read_overview(page)
+    page.screenshot(path=str(tmp_path / "overview-senior.png"), full_page=True)
 
-            page.select_option("#f-segment", "senior")
-            page.click("#filters button[type=submit]")
-            page.wait_for_url("**/?*segment=senior*")
-            nps_senior, n_senior, trend_senior = _read_overview(page)
-            page.screenshot(path=str(tmp_path / "overview-senior.png"), full_page=True)
-
-            assert n_senior == "600"
-            assert nps_senior != nps_all
-            assert nps_senior.startswith("−")  # seniors are mostly detractors
-            assert trend_senior != trend_all
-            assert sum(v for v in trend_senior if v is not None) < sum(
-                v for v in trend_all if v is not None
-            )
-            assert page.eval_on_selector("#f-segment", "el => el.value") == "senior"
-            assert page.url == f"{live_server.url}/?segment=senior"
-            assert page.locator("#best tbody tr").count() == 3  # six touch-points: 3 best
-            assert page.locator("#worst tbody tr").count() == 3  # and 3 worst
-        finally:
-            browser.close()
+    assert n_senior == "600"
+    assert nps_senior != nps_all
+    assert nps_senior.startswith("−")  # seniors are mostly detractors
+    assert trend_senior != trend_all
+    assert sum(v for v in trend_senior if v is not None) < sum(
+        v for v in trend_all if v is not None
+    )
+    assert page.eval_on_selector("#f-segment", "el => el.value") == "senior"
+    assert page.url == f"{live_url}/?segment=senior"
+    assert page.locator("#best tbody tr").count() == 3  # six touch-points: 3 best
+    assert page.locator("#worst tbody tr").count() == 3  # and 3 worst
