@@ -244,9 +244,6 @@ def _body(i: int, *, comments: bool = True) -> bytes:
     ).encode()
 
 
-def _scores_only(i: int) -> bytes:
-    return _body(i, comments=False)
-
 
 def http(seconds: float = 20.0, workers: int = 2) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
