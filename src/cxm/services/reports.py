@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from cxm import analytics
 from cxm.domain.access import Principal
@@ -29,6 +29,7 @@ from cxm.domain.metrics import (
     MetricReport,
     MetricRow,
 )
+from cxm.domain.text_metrics import TextQuery
 from cxm.services.mirror import ensure_fresh
 from cxm.services.runtime import Runtime
 
@@ -79,8 +80,12 @@ def _check_dimension(dimension: str, field: str) -> None:
         )
 
 
-def scoped_query(query: MetricQuery, principal: Principal | None) -> MetricQuery:
-    """The query restricted to the departments the principal may see."""
+ScopedQuery = TypeVar("ScopedQuery", MetricQuery, TextQuery)
+
+
+def scoped_query(query: ScopedQuery, principal: Principal | None) -> ScopedQuery:
+    """The query (of metrics or of comment text) restricted to the departments the
+    principal may see."""
     scope = principal.department_scope if principal else None
     if scope is None:
         return query

@@ -20,6 +20,7 @@ from cxm.domain.metrics import GRAINS, MAX_BREAKDOWN_DIMENSIONS
 from cxm.domain.text_metrics import EMOTIONS, SENTIMENTS, TextQuery, TextReport, TextRow
 from cxm.services.comment_analysis import current_analyser
 from cxm.services.mirror import ensure_fresh
+from cxm.services.reports import scoped_query
 from cxm.services.runtime import Runtime
 from cxm.text.analyser import analyse
 from cxm.text.themes import ThemeDictionary, default_theme_dictionary, discover_themes
@@ -86,21 +87,11 @@ def validate_text_query(query: TextQuery) -> None:
         raise ValidationFailed("the minimum number of comments must be at least 1", field="min_n")
 
 
-def scoped_text_query(query: TextQuery, principal: Principal | None) -> TextQuery:
-    """The query restricted to the departments the principal may see."""
-    scope = principal.department_scope if principal else None
-    if scope is None:
-        return query
-    asked = query.where.get("department")
-    allowed = tuple(d for d in asked if d in scope) if asked is not None else tuple(scope)
-    return replace(query, where={**query.where, "department": allowed})
-
-
 def _prepare(
     rt: Runtime, query: TextQuery, principal: Principal | None
 ) -> tuple[analytics.Engine, TextQuery, int]:
     validate_text_query(query)
-    query = scoped_text_query(query, principal)
+    query = scoped_query(query, principal)
     if rt.settings.engine == "duckdb":
         ensure_fresh(rt)
     min_n = query.min_n if query.min_n is not None else rt.settings.min_responses
