@@ -25,15 +25,16 @@ from cxm.domain.metrics import (
     MetricReport,
     finish_row,
 )
+from cxm.domain.text_metrics import TextQuery
 
 TIME_COLUMN = "responded_at"
 _TRUNCATE_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
 
 
-def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
-    """The one aggregation a query needs: a row per cell with the keys and the statistics."""
-    t = responses
+def query_filters(t: ir.Table, query: MetricQuery | TextQuery) -> list[ir.BooleanValue]:
+    """The conditions of a query's period (whole days from ``since`` to ``until``) and of
+    its ``where``, on a table with the response time and the dimensions."""
     filters: list[ir.BooleanValue] = []
     if query.since is not None:
         filters.append(t[TIME_COLUMN] >= datetime.combine(query.since, time()))
@@ -42,12 +43,25 @@ def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
         filters.append(t[TIME_COLUMN] < end)
     for dimension, values in sorted(query.where.items()):
         filters.append(t[dimension].isin(list(values)))
-    if filters:
-        t = t.filter(*filters)
+    return filters
+
+
+def cell_groups(t: ir.Table, query: MetricQuery | TextQuery) -> dict[str, ir.Value]:
+    """A query's cells: its breakdown dimensions and, with a grain, the period."""
     groups: dict[str, ir.Value] = {dim: t[dim] for dim in query.by}
     if query.grain is not None:
         unit = _TRUNCATE_UNIT[query.grain]
         groups[query.grain] = t[TIME_COLUMN].truncate(unit).cast("date")
+    return groups
+
+
+def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
+    """The one aggregation a query needs: a row per cell with the keys and the statistics."""
+    t = responses
+    filters = query_filters(t, query)
+    if filters:
+        t = t.filter(*filters)
+    groups = cell_groups(t, query)
     aggregates = _statistics(t, query)
     if groups:
         return t.group_by(**groups).aggregate(**aggregates)
@@ -95,8 +109,8 @@ def compute_metric_report(engine: Engine, query: MetricQuery, *, min_n: int) -> 
         stats = CellStats(**{f: int(record.get(f) or 0) for f in _STAT_FIELDS})
         if stats.n == 0:
             continue  # an aggregate over nothing (no rows matched)
-        cells.append(({k: _key(record[k]) for k in key_names}, stats))
-    cells.sort(key=lambda cell: tuple(_sort_key(cell[0][k]) for k in key_names))
+        cells.append(({k: cell_key(record[k]) for k in key_names}, stats))
+    cells.sort(key=lambda cell: tuple(cell_order(cell[0][k]) for k in key_names))
     total = CellStats()
     for _, stats in cells:
         total = total + stats
@@ -104,13 +118,15 @@ def compute_metric_report(engine: Engine, query: MetricQuery, *, min_n: int) -> 
     return MetricReport(query=query, rows=rows, total=finish_row({}, total, query.metrics, min_n))
 
 
-def _key(value: Any) -> str | date | None:
+def cell_key(value: Any) -> str | date | None:
+    """A cell's key as reports carry it: a day for a period, text for a dimension value."""
     if isinstance(value, datetime):
         return value.date()
     return value if value is None or isinstance(value, date) else str(value)
 
 
-def _sort_key(value: str | date | None) -> tuple[bool, str]:
+def cell_order(value: str | date | None) -> tuple[bool, str]:
+    """Cells in key order, the missing value last."""
     return (value is None, "" if value is None else str(value))
 
 

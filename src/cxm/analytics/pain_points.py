@@ -9,14 +9,13 @@ Themes come from ``comment_analyses.themes`` (``|price|delivery|``), exploded wi
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import TIME_COLUMN
+from cxm.analytics.metrics import query_filters
 from cxm.domain.metrics import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, MetricQuery
 from cxm.domain.pain_points import PainCounts
 
@@ -25,13 +24,7 @@ NEGATIVE_CSAT_MAX = 2
 
 
 def _filtered(t: ir.Table, query: MetricQuery) -> ir.Table:
-    filters: list[ir.BooleanValue] = []
-    if query.since is not None:
-        filters.append(t[TIME_COLUMN] >= datetime.combine(query.since, time()))
-    if query.until is not None:
-        filters.append(t[TIME_COLUMN] < datetime.combine(query.until + timedelta(days=1), time()))
-    for dimension, values in sorted(query.where.items()):
-        filters.append(t[dimension].isin(list(values)))
+    filters = query_filters(t, query)
     return t.filter(*filters) if filters else t
 
 

@@ -11,13 +11,13 @@ DuckDB and PostgreSQL both run. Aggregates are exact integers (see
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import date, datetime, time, timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
+from cxm.analytics.metrics import cell_groups, cell_key, cell_order, query_filters
 from cxm.domain.metrics import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from cxm.domain.text_metrics import (
     EMOTION_PRESENT,
@@ -29,8 +29,6 @@ from cxm.domain.text_metrics import (
     finish_text_row,
 )
 
-TIME_COLUMN = "responded_at"
-_TRUNCATE_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _RESPONSE_COLUMNS = (
     "journey",
     "stage",
@@ -67,14 +65,7 @@ def comments_table(engine: Engine) -> ir.Table:
 
 def filtered(t: ir.Table, query: TextQuery) -> ir.Table:
     """The comments a query is about."""
-    filters: list[ir.BooleanValue] = []
-    if query.since is not None:
-        filters.append(t[TIME_COLUMN] >= datetime.combine(query.since, time()))
-    if query.until is not None:
-        end = datetime.combine(query.until + timedelta(days=1), time())
-        filters.append(t[TIME_COLUMN] < end)
-    for dimension, values in sorted(query.where.items()):
-        filters.append(t[dimension].isin(list(values)))
+    filters = query_filters(t, query)
     if query.theme is not None:
         filters.append(t.themes.contains(f"|{query.theme}|"))
     if query.sentiment is not None:
@@ -107,17 +98,10 @@ def _statistics(t: ir.Table) -> dict[str, ir.Scalar]:
     return out
 
 
-def _groups(t: ir.Table, query: TextQuery) -> dict[str, ir.Value]:
-    groups: dict[str, ir.Value] = {dim: t[dim] for dim in query.by}
-    if query.grain is not None:
-        groups[query.grain] = t[TIME_COLUMN].truncate(_TRUNCATE_UNIT[query.grain]).cast("date")
-    return groups
-
-
 def text_expression(engine: Engine, query: TextQuery) -> ir.Table:
     """One aggregation: a row per cell with its keys and statistics."""
     t = filtered(comments_table(engine), query)
-    groups = _groups(t, query)
+    groups = cell_groups(t, query)
     if groups:
         return t.group_by(**groups).aggregate(**_statistics(t))
     return t.aggregate(**_statistics(t))
@@ -128,7 +112,7 @@ def theme_expression(engine: Engine, query: TextQuery, themes: Sequence[str]) ->
     t = filtered(comments_table(engine), query)
     keys = ibis.memtable({"theme": list(themes)}, schema={"theme": "string"})
     exploded = t.join(keys, t.themes.contains(ibis.literal("|") + keys.theme + "|"))
-    groups = {"theme": exploded.theme, **_groups(exploded, query)}
+    groups = {"theme": exploded.theme, **cell_groups(exploded, query)}
     return exploded.group_by(**groups).aggregate(**_statistics(exploded))
 
 
@@ -153,8 +137,8 @@ def _finish(
     for record in records:
         stats = _stats_of(record)
         if stats.n:
-            cells.append(({k: _key(record[k]) for k in key_names}, stats))
-    cells.sort(key=lambda cell: tuple(_sort_key(cell[0][k]) for k in key_names))
+            cells.append(({k: cell_key(record[k]) for k in key_names}, stats))
+    cells.sort(key=lambda cell: tuple(cell_order(cell[0][k]) for k in key_names))
     total = TextStats()
     for _, stats in cells:
         total = total + stats
@@ -271,13 +255,3 @@ def compile_text_sql(engine: Engine, query: TextQuery) -> str:
     """The SQL a text query compiles to (snapshots, ``--explain``)."""
     with engine.lock:
         return str(ibis.to_sql(text_expression(engine, query)))
-
-
-def _key(value: Any) -> str | date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    return value if value is None or isinstance(value, date) else str(value)
-
-
-def _sort_key(value: str | date | None) -> tuple[bool, str]:
-    return (value is None, "" if value is None else str(value))
