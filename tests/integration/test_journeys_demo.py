@@ -12,7 +12,8 @@ from demo_fixture import open_demo
 from cxm.domain.access import Principal
 from cxm.domain.drivers import DriverQuery
 from cxm.domain.errors import ValidationFailed
-from cxm.domain.journeys import EMOTIONS, JourneyQuery, MomentQuery, PathQuery
+from cxm.domain.journeys import JourneyQuery, MomentQuery, PathQuery
+from cxm.domain.text_metrics import EMOTIONS
 from cxm.services import drivers, journeys
 from cxm.services.demo import DemoSummary, effects
 from cxm.services.runtime import Runtime

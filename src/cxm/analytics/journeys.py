@@ -16,8 +16,9 @@ import ibis.expr.types as ir
 from cxm.analytics.engine import Engine
 from cxm.analytics.metrics import metric_expression
 from cxm.analytics.paths import compute_transitions
-from cxm.domain.journeys import EMOTIONS, Emotion, JourneyMap, JourneyQuery, MapCell
+from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
 from cxm.domain.metrics import CellStats, MetricQuery, finish_row
+from cxm.domain.text_metrics import EMOTIONS
 
 Layout = Sequence[tuple[str, str, str]]  # (journey, stage, touch-point) in journey order
 _KEYS = ("journey", "stage", "touchpoint")

@@ -11,20 +11,6 @@ from typing import Literal
 from cxm.domain.errors import ValidationFailed
 from cxm.domain.metrics import MetricValue
 
-#: Emotions carried by comment analyses (Plutchik's eight and three CX composites).
-EMOTIONS: tuple[str, ...] = (
-    "joy",
-    "trust",
-    "fear",
-    "surprise",
-    "sadness",
-    "disgust",
-    "anger",
-    "anticipation",
-    "frustration",
-    "disappointment",
-    "delight",
-)
 EmotionSource = Literal["comments", "score"]
 PathLevel = Literal["touchpoint", "stage"]
 MomentOutcome = Literal["churn", "nps"]
