@@ -10,7 +10,7 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from cxm.cli.output import console, cxm_errors
+from cxm.cli.output import console, cxm_errors, parse_date
 from cxm.domain.errors import ValidationFailed
 from cxm.domain.metrics import MetricQuery
 from cxm.services.analysis import alerts as alert_service
@@ -30,17 +30,6 @@ WHERE_OPTION = typer.Option([], "--where", help=WHERE_HELP, metavar="DIM=VALUE")
 FORMAT_OPTION = typer.Option("table", "--format", help=FORMAT_HELP)
 
 
-def _date(value: str | None, field: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed(
-            f"--{field}: not a date (YYYY-MM-DD): '{value}'", field=field
-        ) from exc
-
-
 def _where(items: list[str], field: str = "where") -> dict[str, tuple[str, ...]]:
     out: dict[str, tuple[str, ...]] = {}
     for item in items:
@@ -53,7 +42,7 @@ def _where(items: list[str], field: str = "where") -> dict[str, tuple[str, ...]]
 
 def _base(since: str | None, until: str | None, where: list[str]) -> MetricQuery:
     return MetricQuery(
-        since=_date(since, "since"), until=_date(until, "until"), where=_where(where)
+        since=parse_date(since, "since"), until=parse_date(until, "until"), where=_where(where)
     )
 
 
@@ -110,12 +99,12 @@ def compare_command(
     with cxm_errors():
         _check_format(output)
         group_a = significance.Group(
-            "A", _date(a_since, "a-since"), _date(a_until, "a-until"), _where(a, "a")
+            "A", parse_date(a_since, "a-since"), parse_date(a_until, "a-until"), _where(a, "a")
         )
         has_b = bool(b or b_since or b_until)
         group_b = (
             significance.Group(
-                "B", _date(b_since, "b-since"), _date(b_until, "b-until"), _where(b, "b")
+                "B", parse_date(b_since, "b-since"), parse_date(b_until, "b-until"), _where(b, "b")
             )
             if has_b
             else None
@@ -203,7 +192,7 @@ def changes_command(
         try:
             if at is not None:
                 scan = significance.change_scan(
-                    rt, _date(at, "at") or date.min, days=days, dimension=dimension, base=base
+                    rt, parse_date(at, "at") or date.min, days=days, dimension=dimension, base=base
                 )
                 _print_scan(scan_table(scan), dimension, output, f"{scan.label_a} − {scan.label_b}")
                 return

@@ -5,13 +5,12 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import date
 from typing import Any
 
 import typer
 from rich.table import Table
 
-from cxm.cli.output import console, cxm_errors
+from cxm.cli.output import console, cxm_errors, parse_date
 from cxm.config import get_settings
 from cxm.domain.errors import ValidationFailed
 from cxm.domain.metrics import GRAINS, METRICS, Metric, MetricQuery
@@ -113,24 +112,13 @@ def build_query(
         metrics=metrics,
         by=tuple(by),
         grain=grain,
-        since=_date(since, "since"),
-        until=_date(until, "until"),
+        since=parse_date(since, "since"),
+        until=parse_date(until, "until"),
         where=filters,
         min_n=min_n,
     )
     reports.validate_query(query)
     return query
-
-
-def _date(value: str | None, field: str) -> date | None:
-    if value is None:
-        return None
-    try:
-        return date.fromisoformat(value)
-    except ValueError as exc:
-        raise ValidationFailed(
-            f"--{field}: not a date (YYYY-MM-DD): '{value}'", field=field
-        ) from exc
 
 
 def _csv(rows: list[dict[str, Any]]) -> str:
