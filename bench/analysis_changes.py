@@ -11,7 +11,6 @@ the load is reported separately). Peak RSS of the process is printed with the ta
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
@@ -22,7 +21,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
-from bench.measure import peak_rss_mb
+from bench.measure import mirror_files, peak_rss_mb, time_median
 from cxm.config import Settings
 from cxm.domain.changes import control_chart, find_change_point
 from cxm.domain.metrics import CellStats
@@ -37,21 +36,6 @@ DAYS = 90
 INDIRECT = ("review", "social", "word_of_mouth")
 COLUMNS = ["id", "interaction_id", "source", "responded_at", "nps", "csat", "ces"]
 DIMS = ["touchpoint", "department"]
-
-
-def _timed(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
-    fn()  # warm
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
-
-
-def _files(mirror: Path, table: str) -> list[str]:
-    manifest = json.loads((mirror / "manifest.json").read_text())
-    return [str(mirror / rel) for rel in sorted(manifest["tables"][table]["files"])]
 
 
 # --- pandas: the same sufficient statistics -------------------------------------------------
@@ -231,12 +215,12 @@ def main() -> None:
     if not args.no_pandas:
         mirror = settings.mirror_dir
         cols = [*COLUMNS, *DIMS]
-        r = ds.dataset(_files(mirror, "responses")).to_table(columns=cols).to_pandas()
+        r = ds.dataset(mirror_files(mirror, "responses")).to_table(columns=cols).to_pandas()
         for dim in [*DIMS, "source"]:
             r[dim] = r[dim].astype("category")
         r = prepare(r)
         ix = (
-            ds.dataset(_files(mirror, "interactions"))
+            ds.dataset(mirror_files(mirror, "interactions"))
             .to_table(columns=["id", "monetary_value"])
             .to_pandas()
         )
@@ -246,11 +230,11 @@ def main() -> None:
     print("| analysis | cxm on DuckDB (median warm, s) | pandas, same result (s) | same answer |")
     print("|---|---|---|---|")
     for name, (cxm_fn, pandas_fn) in ours.items():
-        ours_s, ours_out = _timed(cxm_fn, args.runs)
+        ours_s, ours_out = time_median(cxm_fn, args.runs)
         if args.no_pandas:
             print(f"| {name} | {ours_s:.3f} | — | — |")
             continue
-        theirs_s, theirs_out = _timed(pandas_fn, max(1, args.runs // 2))
+        theirs_s, theirs_out = time_median(pandas_fn, max(1, args.runs // 2))
         same = ours_out == theirs_out or (
             isinstance(ours_out, float) and isinstance(theirs_out, float)
             and np.isclose(ours_out, theirs_out, rtol=1e-9, atol=1e-300)

@@ -11,16 +11,14 @@ the process is printed with the markdown table.
 from __future__ import annotations
 
 import argparse
-import json
 import time
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pandas as pd
 import pyarrow.dataset as ds
 
-from bench.measure import peak_rss_mb
+from bench.measure import mirror_files, peak_rss_mb, time_median
 from cxm import analytics
 from cxm.analytics.drivers import compute_driver_report
 from cxm.analytics.journeys import compute_journey_map
@@ -32,21 +30,6 @@ from cxm.services.demo import effects
 from cxm.services.runtime import open_runtime
 
 DRIVERS = effects.RELATIONSHIP_ATTRIBUTES
-
-
-def _timed(fn: Any, runs: int) -> tuple[float, Any]:
-    fn()  # warm
-    times, out = [], None
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        out = fn()
-        times.append(time.perf_counter() - t0)
-    return float(np.median(times)), out
-
-
-def _files(mirror: Path, table: str) -> list[str]:
-    manifest = json.loads((mirror / "manifest.json").read_text())
-    return [str(mirror / rel) for rel in sorted(manifest["tables"][table]["files"])]
 
 
 def pandas_map(ix: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
@@ -111,28 +94,28 @@ def main() -> None:
         n_rs = int(engine.table("responses").count().to_pyarrow().as_py())
     rows: list[tuple[str, float, float | None]] = []
 
-    t_map, m = _timed(
+    t_map, m = time_median(
         lambda: compute_journey_map(engine, JourneyQuery(), layout, min_n=30), args.runs
     )
-    t_paths, _ = _timed(lambda: compute_paths(engine, PathQuery(steps=4, top=10)), args.runs)
+    t_paths, _ = time_median(lambda: compute_paths(engine, PathQuery(steps=4, top=10)), args.runs)
     query = DriverQuery(drivers=DRIVERS, bootstrap=200)
-    t_drv, drv = _timed(lambda: compute_driver_report(engine, query), args.runs)
+    t_drv, drv = time_median(lambda: compute_driver_report(engine, query), args.runs)
 
     t0 = time.perf_counter()
     ix = (
-        ds.dataset(_files(mirror, "interactions"))
+        ds.dataset(mirror_files(mirror, "interactions"))
         .to_table(columns=["id", "customer_id", "occurred_at", "journey", "stage", "touchpoint"])
         .to_pandas()
     )
     rs = (
-        ds.dataset(_files(mirror, "responses"))
+        ds.dataset(mirror_files(mirror, "responses"))
         .to_table(columns=["journey", "stage", "touchpoint", "nps", "csat", "ces", "answers"])
         .to_pandas()
     )
     load = time.perf_counter() - t0
-    p_map, _ = _timed(lambda: pandas_map(ix, rs), 1)
-    p_paths, _ = _timed(lambda: pandas_paths(ix, 4, 10), 1)
-    p_drv, ref = _timed(lambda: pandas_drivers(rs), 1)
+    p_map, _ = time_median(lambda: pandas_map(ix, rs), 1)
+    p_paths, _ = time_median(lambda: pandas_paths(ix, 4, 10), 1)
+    p_drv, ref = time_median(lambda: pandas_drivers(rs), 1)
     ours = {d.driver: d.importance for d in drv.drivers}
     assert np.allclose([ours[k] for k in DRIVERS], ref, atol=1e-9), (ours, ref)
 

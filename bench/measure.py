@@ -35,6 +35,24 @@ def time_warm(fn: Callable[[], Any], *, runs: int = 7, warmup: int = 2) -> Timin
     return Timing(statistics.median(times), times)
 
 
+def time_median(fn: Callable[[], Any], runs: int) -> tuple[float, Any]:
+    """Median wall time of ``runs`` calls of ``fn`` after one untimed call, and what the
+    last call returned."""
+    fn()
+    times, out = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return float(statistics.median(times)), out
+
+
+def mirror_files(mirror: Path, table: str) -> list[str]:
+    """The Parquet files of one table in the mirror's current manifest."""
+    manifest = json.loads((mirror / "manifest.json").read_text())
+    return [str(mirror / rel) for rel in sorted(manifest["tables"][table]["files"])]
+
+
 def peak_rss_mb() -> float:
     """Peak resident set size of this process so far, in MiB (Linux reports KiB)."""
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
