@@ -12,25 +12,15 @@ from typing import Any
 from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
-from cxm.domain.errors import ValidationFailed
 from cxm.domain.metrics import MetricQuery
 from cxm.services.analysis import alerts as alert_service
 from cxm.services.analysis import changes, pain_points, significance, word_of_mouth
 from cxm.services.analysis.shape import jsonable, scan_table
+from cxm.web.api.filters import parse_where
 from cxm.web.deps import AnalystDep, PrincipalDep, RuntimeDep
 
 router = APIRouter(tags=["analysis"])
 WHERE = Query(default=[], description="Filter `dim:value`; repeatable")
-
-
-def parse_where(items: list[str], field: str = "where") -> dict[str, tuple[str, ...]]:
-    out: dict[str, tuple[str, ...]] = {}
-    for item in items:
-        dim, sep, value = item.partition(":")
-        if not sep or not dim or not value:
-            raise ValidationFailed(f"{field} needs dim:value, got '{item}'", field=field)
-        out[dim] = (*out.get(dim, ()), value)
-    return out
 
 
 def _base(since: date | None, until: date | None, where: list[str]) -> MetricQuery:

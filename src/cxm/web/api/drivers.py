@@ -9,8 +9,8 @@ from fastapi import APIRouter, Query
 from starlette.concurrency import run_in_threadpool
 
 from cxm.domain.drivers import DriverQuery
-from cxm.domain.errors import ValidationFailed
 from cxm.services import drivers
+from cxm.web.api.filters import parse_where
 from cxm.web.deps import PrincipalDep, RuntimeDep
 
 router = APIRouter(tags=["analysis"])
@@ -21,17 +21,6 @@ answers of the responses (default: every numeric answer found), outcome the same
 `nps` or `csat`; `source=touchpoints`: drivers are touch-points (a customer's mean CSAT
 there), outcome the customer's mean relationship NPS (or CSAT). `importance` sums to `r2`;
 `share` is the part of R²; `mean` and `top_box` are the drivers' performance."""
-
-
-def parse_where(where: list[str]) -> dict[str, tuple[str, ...]]:
-    """`dim:value` filters (repeatable) → {dim: values}."""
-    filters: dict[str, tuple[str, ...]] = {}
-    for item in where:
-        dim, sep, value = item.partition(":")
-        if not sep or not dim or not value:
-            raise ValidationFailed(f"where needs dim:value, got '{item}'", field="where")
-        filters[dim] = (*filters.get(dim, ()), value)
-    return filters
 
 
 @router.get("/analysis/drivers", summary="Key drivers of NPS or CSAT", description=DESCRIPTION)

@@ -11,7 +11,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.domain.journeys import JourneyQuery, MomentQuery, PathQuery
 from cxm.services import journeys
-from cxm.web.api.drivers import parse_where
+from cxm.web.api.filters import parse_where
 from cxm.web.deps import PrincipalDep, RuntimeDep
 
 router = APIRouter(tags=["analysis"])

@@ -11,6 +11,7 @@ from starlette.concurrency import run_in_threadpool
 from cxm.domain.errors import ValidationFailed
 from cxm.domain.metrics import GRAINS, METRICS, Metric, MetricQuery
 from cxm.services import reports
+from cxm.web.api.filters import parse_where
 from cxm.web.deps import PrincipalDep, RuntimeDep
 
 router = APIRouter(tags=["metrics"])
@@ -72,12 +73,7 @@ def _query(
             raise ValidationFailed(f"unknown metric '{item}' (nps, csat, ces, all)", field="metric")
     if grain is not None and grain not in GRAINS:
         raise ValidationFailed(f"unknown grain '{grain}' ({', '.join(GRAINS)})", field="grain")
-    filters: dict[str, tuple[str, ...]] = {}
-    for item in where:
-        dim, sep, value = item.partition(":")
-        if not sep or not dim or not value:
-            raise ValidationFailed(f"where needs dim:value, got '{item}'", field="where")
-        filters[dim] = (*filters.get(dim, ()), value)
+    filters = parse_where(where)
     query = MetricQuery(
         metrics=tuple(dict.fromkeys(metrics)),
         by=tuple(by),

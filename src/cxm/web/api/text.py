@@ -10,9 +10,9 @@ from typing import Any
 from fastapi import APIRouter, Body, Depends, Query
 from starlette.concurrency import run_in_threadpool
 
-from cxm.domain.errors import ValidationFailed
 from cxm.domain.text_metrics import TextQuery
 from cxm.services import text_insights
+from cxm.web.api.filters import parse_where
 from cxm.web.deps import PrincipalDep, RuntimeDep
 
 router = APIRouter(tags=["text"])
@@ -22,16 +22,6 @@ ROW_SHAPE = """Rows: `{<dim>: key, <grain>: "YYYY-MM-DD", "n": comments, "sentim
 fear, surprise, sadness, disgust, anger, anticipation, frustration, disappointment, delight}
 (mean intensity in [0, 1]), "nps_n", "nps"}`, or `{…, "n", "insufficient": true}` below the
 minimum. A manager's or agent's answer covers only their department."""
-
-
-def _where(where: list[str]) -> dict[str, tuple[str, ...]]:
-    filters: dict[str, tuple[str, ...]] = {}
-    for item in where:
-        dim, sep, value = item.partition(":")
-        if not sep or not dim or not value:
-            raise ValidationFailed(f"where needs dim:value, got '{item}'", field="where")
-        filters[dim] = (*filters.get(dim, ()), value)
-    return filters
 
 
 def _query(
@@ -50,7 +40,7 @@ def _query(
         grain=grain,  # type: ignore[arg-type]  # validated below
         since=since,
         until=until,
-        where=_where(where),
+        where=parse_where(where),
         theme=theme,
         sentiment=sentiment,
         emotion=emotion,
