@@ -205,21 +205,30 @@ def compile_driver_sql(engine: Engine, query: DriverQuery) -> str:
 
 
 def discover_answer_keys(engine: Engine, *, sample: int = 2000) -> list[str]:
-    """Numeric answer keys seen in a sample of responses, the most frequent first."""
+    """The numeric answer keys of the most common questionnaire in a sample of responses:
+    drivers must be answered together, so keys are taken from the most frequent set of
+    numeric keys one response carries (with at least two), not pooled across surveys."""
     import json
+    from collections import Counter
 
     with engine.lock:
         t = engine.table("responses")
         t = t.filter(t.answers.notnull())
         rows = t.select(a=t.answers.cast("string")).limit(sample).to_pyarrow().to_pylist()
-    counts: dict[str, int] = {}
+    signatures: Counter[frozenset[str]] = Counter()
     for row in rows:
         try:
             data = json.loads(row["a"])
         except (TypeError, ValueError):
             continue
         if isinstance(data, dict):
-            for key, value in data.items():
-                if isinstance(value, int | float) and not isinstance(value, bool):
-                    counts[key] = counts.get(key, 0) + 1
-    return sorted(counts, key=lambda k: (-counts[k], k))
+            keys = frozenset(
+                key
+                for key, value in data.items()
+                if isinstance(value, int | float) and not isinstance(value, bool)
+            )
+            if len(keys) >= 2:
+                signatures[keys] += 1
+    if not signatures:
+        return []
+    return sorted(signatures.most_common(1)[0][0])
