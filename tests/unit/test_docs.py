@@ -40,3 +40,16 @@ def test_every_cli_command_documented_in_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [p for p in _command_paths() if f"cxm {p}" not in readme]
     assert not missing, f"commands missing from README.md: {missing}"
+
+
+def test_every_error_code_documented_in_api() -> None:
+    import cxm.web.app  # noqa: F401  (imports every area, so every error class exists)
+    from cxm.domain.errors import CxmError
+
+    def subclasses(cls: type[CxmError]) -> list[type[CxmError]]:
+        return [s for c in cls.__subclasses__() for s in (c, *subclasses(c))]
+
+    text = (ROOT / "docs" / "api.md").read_text(encoding="utf-8")
+    codes = {cls.code for cls in subclasses(CxmError)}
+    missing = sorted(code for code in codes if f"`{code}`" not in text)
+    assert not missing, f"error codes missing from docs/api.md: {missing}"

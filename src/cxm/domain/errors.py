@@ -69,18 +69,3 @@ class CsrfFailed(CxmError):
 class EngineUnavailable(CxmError):
     code = "engine_unavailable"
     http_status = 503
-
-
-ERROR_CODES: tuple[type[CxmError], ...] = (
-    CxmError,
-    ValidationFailed,
-    TaxonomyInvalid,
-    UnknownReference,
-    NotFound,
-    Conflict,
-    MalformedFile,
-    NotAuthenticated,
-    PermissionDenied,
-    CsrfFailed,
-    EngineUnavailable,
-)
