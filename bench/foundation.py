@@ -20,12 +20,8 @@ import argparse
 import asyncio
 import json
 import math
-import os
 import shutil
-import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -37,7 +33,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from bench.loadgen import closed_loop, open_loop
-from bench.measure import peak_rss_mb, time_warm
+from bench.measure import peak_rss_mb, served, time_warm
 from cxm.config import Settings
 from cxm.domain.metrics import MetricQuery
 from cxm.services import auth, ingest, mirror, reports
@@ -212,23 +208,6 @@ def metrics(size: str) -> dict[str, Any]:
 
 
 # --- (c) HTTP single-response ingestion -----------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_up(port: int, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
-
-
 def _body(i: int, *, comments: bool = True) -> bytes:
     """One response; with ``comments`` two in three carry a comment (analysed on arrival)."""
     return json.dumps(
@@ -251,25 +230,7 @@ def http(seconds: float = 20.0, workers: int = 2) -> dict[str, Any]:
         auth.ensure_user(rt, "bench", "bench-password-1", "admin")
         token = auth.create_api_token(rt, "bench", "load")
         rt.close()
-        port = _free_port()
-        env = {**os.environ, "CXM_DATA_DIR": str(data_dir), "CXM_ENV": "test"}
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cxm.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_up(port)
+        with served(data_dir, workers) as port:
             host, path = "127.0.0.1", "/api/v1/responses"
 
             def empty(_: int) -> bytes:
@@ -293,9 +254,6 @@ def http(seconds: float = 20.0, workers: int = 2) -> dict[str, Any]:
                     host, port, path, _body, rate=200, seconds=seconds, token=token, start=5_000_000
                 )
             )
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         con = sqlite3.connect(data_dir / "cxm.sqlite3")
         stored = con.execute("SELECT count(*) FROM responses").fetchone()[0]
         con.close()

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import os
 import resource
+import socket
 import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -69,3 +71,38 @@ def run_isolated(module: str, *args: str, env: dict[str, str] | None = None) -> 
     )
     result: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     return result
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_up(port: int, seconds: float = 60.0) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("server did not start")
+
+
+@contextmanager
+def served(data_dir: Path, workers: int, **env: str) -> Iterator[int]:
+    """``cxm serve`` on a free loopback port over ``data_dir``; yields the port."""
+    port = free_port()
+    environment = {**os.environ, "CXM_DATA_DIR": str(data_dir), "CXM_ENV": "test", **env}
+    command = [sys.executable, "-m", "cxm.cli.main", "serve", "--port", str(port),
+               "--workers", str(workers)]  # fmt: skip
+    server = subprocess.Popen(
+        command, env=environment, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    try:
+        wait_up(port)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(timeout=30)

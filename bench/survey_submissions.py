@@ -12,11 +12,8 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import os
 import socket
 import sqlite3
-import subprocess
-import sys
 import tempfile
 import time
 from datetime import timedelta
@@ -24,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from bench.loadgen import FORM, LoadResult, closed_loop, open_loop
+from bench.measure import served
 from cxm.config import Settings
 from cxm.services.runtime import open_runtime
 from cxm.services.surveys import designer, invitations, tokens
@@ -114,23 +112,6 @@ def prepare(data_dir: Path, n: int) -> tuple[list[str], dict[str, str]]:
     return signed, pages
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_up(port: int, seconds: float = 60.0) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("server did not start")
-
-
 def _page_bytes(port: int, token: str) -> tuple[int, int]:
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(
@@ -150,31 +131,9 @@ def run(seconds: float, workers: int, rate: float) -> dict[str, Any]:
         t0 = time.perf_counter()
         signed, pages = prepare(data_dir, budget)
         prepared = time.perf_counter() - t0
-        port = _free_port()
-        env = {
-            **os.environ,
-            "CXM_DATA_DIR": str(data_dir),
-            "CXM_ENV": "test",
-            "CXM_SECRET_KEY": SECRET,
-            "CXM_MIRROR_REFRESH_INTERVAL_SECONDS": "0",
-        }
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "cxm.cli.main",
-                "serve",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        try:
-            _wait_up(port)
+        with served(
+            data_dir, workers, CXM_SECRET_KEY=SECRET, CXM_MIRROR_REFRESH_INTERVAL_SECONDS="0"
+        ) as port:
             weights = {qtype: _page_bytes(port, token) for qtype, token in pages.items()}
 
             def path(i: int) -> str:
@@ -214,9 +173,6 @@ def run(seconds: float, workers: int, rate: float) -> dict[str, Any]:
                 )
             )
             used += steady.sent
-        finally:
-            server.terminate()
-            server.wait(timeout=30)
         con = sqlite3.connect(data_dir / "cxm.sqlite3")
         stored = con.execute("SELECT count(*) FROM responses").fetchone()[0]
         completed = con.execute(
