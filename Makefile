@@ -2,7 +2,7 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-SIZE ?= small
+SIZE ?= medium
 
 .PHONY: install install-test demo test check bench clean
 
