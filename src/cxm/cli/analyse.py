@@ -109,13 +109,10 @@ def compare_command(
             if has_b
             else None
         )
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             result = significance.compare_groups(
                 rt, group_a, group_b, base=_base(since, until, where)
             )
-        finally:
-            rt.close()
         rows = jsonable(list(result.differences))
         if output == "json":
             typer.echo(json.dumps({"a": jsonable(result.a), "b": jsonable(result.b), "rows": rows}))
@@ -146,13 +143,10 @@ def scan_command(
     """Every value of a dimension against the rest, Benjamini–Hochberg controlled."""
     with cxm_errors():
         _check_format(output)
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             scan = significance.scan_dimension(
                 rt, dimension, metric, base=_base(since, until, where)
             )
-        finally:
-            rt.close()
         _print_scan(scan_table(scan), dimension, output, "value − rest")
 
 
@@ -188,8 +182,7 @@ def changes_command(
     with cxm_errors():
         _check_format(output)
         base = _base(None, None, where)
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             if at is not None:
                 scan = significance.change_scan(
                     rt, parse_date(at, "at") or date.min, days=days, dimension=dimension, base=base
@@ -197,8 +190,6 @@ def changes_command(
                 _print_scan(scan_table(scan), dimension, output, f"{scan.label_a} − {scan.label_b}")
                 return
             found = changes.find_change_points(rt, dimension=dimension, metric=metric, base=base)
-        finally:
-            rt.close()
         rows = [
             {
                 dimension: r.key,
@@ -231,11 +222,8 @@ def pain_points_command(
     """Sources of negative experience ranked by volume × negativity × effect on loyalty."""
     with cxm_errors():
         _check_format(output)
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             result = pain_points.rank_pain(rt, dimension, base=_base(since, until, where))
-        finally:
-            rt.close()
         rows = jsonable(list(result.rows))
         columns = [
             "key",
@@ -262,11 +250,8 @@ def word_of_mouth_command(
     """What customers heard (reviews, social, word of mouth) vs what they experienced."""
     with cxm_errors():
         _check_format(output)
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             result = word_of_mouth.word_of_mouth(rt, dimension, base=_base(since, until, where))
-        finally:
-            rt.close()
         rows = scan_table(result.gaps)
         payload = {"gaps": rows, "volume": jsonable(result.volume)}
         _print_scan(rows, dimension, output, "heard − experienced", payload)
@@ -283,12 +268,9 @@ def alerts_command(
     """Raise alerts for series below their control limits (each breach once), then list them."""
     with cxm_errors():
         _check_format(output)
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             run = alert_service.evaluate_alerts(rt) if evaluate else None
             rows = alert_service.list_alerts(rt, status=status)
-        finally:
-            rt.close()
         if output != "json" and run is not None:
             console.print(
                 f"{run.series} series checked, {run.breaches} breaches, {run.raised} new alerts"

@@ -63,35 +63,31 @@ def demo(
     settings = get_settings()
     host = host or settings.host
     port = port or settings.port
-    with cxm_errors():
-        rt = open_runtime(settings)
-        try:
-            existing = demo_service.existing_demo(rt)
-            if existing and existing.size == size.value and existing.seed == seed and not fresh:
+    with cxm_errors(), open_runtime(settings) as rt:
+        existing = demo_service.existing_demo(rt)
+        if existing and existing.size == size.value and existing.seed == seed and not fresh:
+            console.print(
+                f"The data directory [bold]{settings.data_dir}[/] already holds the "
+                f"[bold]{size.value}[/] demo (seed {seed}, imported {existing.imported_at} "
+                "UTC); not regenerating (use --fresh to regenerate)."
+            )
+            _print_counts(existing.counts)
+        else:
+            if existing:
                 console.print(
-                    f"The data directory [bold]{settings.data_dir}[/] already holds the "
-                    f"[bold]{size.value}[/] demo (seed {seed}, imported {existing.imported_at} "
-                    "UTC); not regenerating (use --fresh to regenerate)."
+                    f"[yellow]note[/] replacing the {existing.size} demo (seed "
+                    f"{existing.seed}); rows of a larger earlier demo stay in the database "
+                    "— use an empty CXM_DATA_DIR for a clean start."
                 )
-                _print_counts(existing.counts)
-            else:
-                if existing:
-                    console.print(
-                        f"[yellow]note[/] replacing the {existing.size} demo (seed "
-                        f"{existing.seed}); rows of a larger earlier demo stay in the database "
-                        "— use an empty CXM_DATA_DIR for a clean start."
-                    )
-                summary = _generate(rt, size.value, seed)
-                _print_counts(summary.counts)
-                console.print(
-                    f"{summary.date_from} – {summary.date_to}; generated in "
-                    f"{summary.generate_seconds:.1f} s, imported in {summary.import_seconds:.1f} "
-                    f"s, mirror and users {summary.mirror_seconds:.1f} s, "
-                    f"total {summary.seconds:.1f} s"
-                    + (f"; [yellow]{summary.rejected} rows rejected[/]" if summary.rejected else "")
-                )
-        finally:
-            rt.close()
+            summary = _generate(rt, size.value, seed)
+            _print_counts(summary.counts)
+            console.print(
+                f"{summary.date_from} – {summary.date_to}; generated in "
+                f"{summary.generate_seconds:.1f} s, imported in {summary.import_seconds:.1f} "
+                f"s, mirror and users {summary.mirror_seconds:.1f} s, "
+                f"total {summary.seconds:.1f} s"
+                + (f"; [yellow]{summary.rejected} rows rejected[/]" if summary.rejected else "")
+            )
     _print_access(host, port, demo_service.DEMO_USERS)
     if serve:
         import uvicorn

@@ -39,24 +39,20 @@ def import_command(
     """Import a file; rows are matched by external_id (re-importing updates them)."""
     with cxm_errors(exit_code=1):
         ingest.check_kind(kind)
-        rt = open_runtime()
-        try:
-            with _progress() as progress:
-                task = progress.add_task(f"{kind} ← {file.name}", total=None)
+        with open_runtime() as rt, _progress() as progress:
+            task = progress.add_task(f"{kind} ← {file.name}", total=None)
 
-                def on_progress(done: int, total: int | None) -> None:
-                    progress.update(task, completed=done, total=total)
+            def on_progress(done: int, total: int | None) -> None:
+                progress.update(task, completed=done, total=total)
 
-                summary = ingest.import_file(
-                    rt,
-                    kind,
-                    file,
-                    rejects_path=rejects,
-                    on_progress=on_progress,
-                    refresh_mirror=mirror,
-                )
-        finally:
-            rt.close()
+            summary = ingest.import_file(
+                rt,
+                kind,
+                file,
+                rejects_path=rejects,
+                on_progress=on_progress,
+                refresh_mirror=mirror,
+            )
     _print_summary(summary)
     raise typer.Exit(summary.exit_code)
 

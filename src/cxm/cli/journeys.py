@@ -60,11 +60,8 @@ def _run(
     with cxm_errors():
         if fmt not in ("table", "json"):
             raise ValidationFailed("--format is table or json", field="format")
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             result = compute(rt)
-        finally:
-            rt.close()
         if fmt == "json":
             typer.echo(json.dumps(to_dict(result), ensure_ascii=False, default=str, indent=2))
         else:

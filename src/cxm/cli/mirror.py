@@ -20,38 +20,33 @@ mirror_app = typer.Typer(
 @mirror_app.command("refresh")
 def refresh_command() -> None:
     """Copy every change past the watermarks to the mirror (incremental)."""
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            with Progress(
-                TextColumn("[bold]mirror"),
-                BarColumn(),
-                TaskProgressColumn(),
-                TextColumn("{task.completed:,} changes"),
-                TimeElapsedColumn(),
-                console=console,
-                transient=False,
-            ) as progress:
-                task = progress.add_task("mirror", total=None)
+    with (
+        cxm_errors(),
+        open_runtime() as rt,
+        Progress(
+            TextColumn("[bold]mirror"),
+            BarColumn(),
+            TaskProgressColumn(),
+            TextColumn("{task.completed:,} changes"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=False,
+        ) as progress,
+    ):
+        task = progress.add_task("mirror", total=None)
 
-                def on_progress(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total)
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
-                status = mirror_service.refresh_mirror(rt, on_progress=on_progress)
-        finally:
-            rt.close()
+        status = mirror_service.refresh_mirror(rt, on_progress=on_progress)
     _print_status(status)
 
 
 @mirror_app.command("status")
 def status_command() -> None:
     """Rows, watermark, age and lag (changes not yet mirrored) of every mirrored table."""
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            status = mirror_service.mirror_status(rt)
-        finally:
-            rt.close()
+    with cxm_errors(), open_runtime() as rt:
+        status = mirror_service.mirror_status(rt)
     _print_status(status)
 
 

@@ -70,8 +70,7 @@ def report_command(
         query = build_query(metric, by, grain, since, until, where, min_n)
         if output not in FORMATS:
             raise ValidationFailed(f"unknown format '{output}' (table, csv, json)", field="format")
-        rt = open_runtime()
-        try:
+        with open_runtime() as rt:
             report = reports.metric_report(rt, query)
             rows = reports.report_rows(report)
             if output == "json":
@@ -80,8 +79,6 @@ def report_command(
                 typer.echo(_csv(rows), nl=False)
             else:
                 _print_table(rt, query, rows, report.total.n)
-        finally:
-            rt.close()
 
 
 def build_query(

@@ -82,12 +82,8 @@ def create_user(
         if password != getpass.getpass("Repeat: "):
             err_console.print("[bold red]error[/] the passwords differ")
             raise typer.Exit(1)
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            user_id = auth.ensure_user(rt, username, password, role, department, language)
-        finally:
-            rt.close()
+    with cxm_errors(), open_runtime() as rt:
+        user_id = auth.ensure_user(rt, username, password, role, department, language)
     console.print(f"user [bold]{username}[/] (id {user_id}, role {role}) saved")
 
 
@@ -99,12 +95,8 @@ def list_users() -> None:
     from cxm.services import auth
     from cxm.services.runtime import open_runtime
 
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            users = auth.list_users(rt)
-        finally:
-            rt.close()
+    with cxm_errors(), open_runtime() as rt:
+        users = auth.list_users(rt)
     table = Table("username", "role", "department", "language", "active")
     for u in users:
         table.add_row(u.username, u.role, u.department or "", u.language, str(u.active).lower())
@@ -117,12 +109,8 @@ def create_token(username: str, name: str) -> None:
     from cxm.services import auth
     from cxm.services.runtime import open_runtime
 
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            token = auth.create_api_token(rt, username, name)
-        finally:
-            rt.close()
+    with cxm_errors(), open_runtime() as rt:
+        token = auth.create_api_token(rt, username, name)
     err_console.print("API token (shown once; send it as 'Authorization: Bearer <token>'):")
     typer.echo(token)
 

@@ -25,12 +25,8 @@ surveys_app.add_typer(triggers_app, name="triggers")
 
 
 def _with_runtime(fn: Any) -> Any:
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            return fn(rt)
-        finally:
-            rt.close()
+    with cxm_errors(), open_runtime() as rt:
+        return fn(rt)
 
 
 @surveys_app.command("create")

@@ -122,27 +122,26 @@ def analyse_backlog(
 ) -> None:
     """Analyse the stored comments waiting for it (new, changed, or by an older analyser);
     resumable: an interrupted run keeps every finished batch / Analiza zaległych komentarzy."""
-    with cxm_errors():
-        rt = open_runtime()
-        try:
-            with Progress(
-                TextColumn("[bold]comments"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                TimeRemainingColumn(),
-                console=console,
-            ) as progress:
-                task = progress.add_task("analyse", total=None)
+    with (
+        cxm_errors(),
+        open_runtime() as rt,
+        Progress(
+            TextColumn("[bold]comments"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            TimeRemainingColumn(),
+            console=console,
+        ) as progress,
+    ):
+        task = progress.add_task("analyse", total=None)
 
-                def on_progress(done: int, total: int) -> None:
-                    progress.update(task, completed=done, total=total)
+        def on_progress(done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total)
 
-                run = comment_analysis.analyse_backlog(
-                    rt, workers=workers, reanalyse=reanalyse, limit=limit, on_progress=on_progress
-                )
-        finally:
-            rt.close()
+        run = comment_analysis.analyse_backlog(
+            rt, workers=workers, reanalyse=reanalyse, limit=limit, on_progress=on_progress
+        )
     console.print(
         f"analysed {run.analysed:,} comments in {run.seconds:.1f} s "
         f"({run.per_second:,.0f}/s, {run.workers} process(es)); analyser {run.version}; "

@@ -42,6 +42,12 @@ class Runtime:
     def close(self) -> None:
         self.db.dispose()
 
+    def __enter__(self) -> Runtime:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
 
 def open_runtime(settings: Settings | None = None, *, migrate: bool = True) -> Runtime:
     """Open the data directory and database, bringing the schema up to date."""
