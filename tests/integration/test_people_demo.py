@@ -12,7 +12,7 @@ from cxm.domain.people import IDEA_STATUSES
 from cxm.services import auth
 from cxm.services.demo import DemoSummary
 from cxm.services.demo.effects import DETERIORATING_TOUCHPOINT, DETERIORATION_DATE
-from cxm.services.people import ideas, news, pulse, training
+from cxm.services.people import ideas, news, pulse, pulse_rounds, training
 from cxm.services.runtime import Runtime
 
 
@@ -32,7 +32,7 @@ def test_demo_has_ideas_in_every_state_training_pulse_and_news(
     coverage = {c.department: c for c in training.coverage(rt)}
     assert coverage["accounting"].back_office and not coverage["sales"].back_office
     assert all(c.employees > 0 for c in coverage.values())
-    rounds = pulse.list_rounds(rt)
+    rounds = pulse_rounds.list_rounds(rt)
     assert rounds and rounds[0].answers >= 100
     result = pulse.pulse_results(rt, analyst, rounds[0].id, by="department")
     assert not result.total.suppressed and result.total.n == rounds[0].answers

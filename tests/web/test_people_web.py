@@ -12,7 +12,7 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from cxm.services.people import common, pulse
+from cxm.services.people import common, pulse_rounds
 from cxm.services.runtime import Runtime
 from cxm.store.tables import Base
 from factories import insert_responses, insert_rows
@@ -36,7 +36,7 @@ VALUES = {
 
 @pytest.fixture
 def pulse_round(rt: Runtime, users: dict[str, int]) -> int:
-    round_id = pulse.create_round(rt, "Q4", date(2025, 10, 1), date(2025, 12, 31))
+    round_id = pulse_rounds.create_round(rt, "Q4", date(2025, 10, 1), date(2025, 12, 31))
     rows = []
     for department, role, tenure, n in GROUPS:
         for i in range(n):
@@ -192,9 +192,11 @@ def test_pulse_answer_is_anonymous_and_once_per_round(
     )
     common.link_user(rt, "ewa", "E9")
     today = common.now().date()
-    round_id = pulse.create_round(rt, "Now", today - timedelta(days=1), today + timedelta(days=1))
+    round_id = pulse_rounds.create_round(
+        rt, "Now", today - timedelta(days=1), today + timedelta(days=1)
+    )
     ewa = login("ewa")
-    body = {"enps": 9, "serve": 4, "blockers": "Za dużo systemów"}
+    body = {"answers": {"enps": 9, "serve": 4, "blockers": "Za dużo systemów"}}
     headers = {"X-CSRF-Token": ewa.csrf}  # type: ignore[attr-defined]
     assert (
         ewa.post(f"/api/v1/pulse/rounds/{round_id}/answers", json=body, headers=headers).status_code
@@ -214,9 +216,60 @@ def test_pulse_answer_is_anonymous_and_once_per_round(
         "enps",
         "serve",
         "blockers",
+        "answers",
         "answered_on",
     }
     assert (row.department, row.tenure) == ("sales", "over_3y")
+
+
+def test_pulse_page_renders_the_round_survey_and_takes_the_answer_as_a_form(
+    rt: Runtime, login: Login, users: dict[str, int]
+) -> None:
+    insert_rows(
+        rt,
+        "employees",
+        [
+            {
+                "external_id": "E9",
+                "name": "Ewa",
+                "department": "sales",
+                "role": "agent",
+                "active": True,
+            }
+        ],
+    )
+    common.link_user(rt, "ewa", "E9")
+    today = common.now().date()
+    admin = login("ada")
+    opened = admin.post(
+        "/pulse/rounds",
+        data={
+            "csrf_token": admin.csrf,  # type: ignore[attr-defined]
+            "title": "Teraz",
+            "opens_on": (today - timedelta(days=1)).isoformat(),
+            "closes_on": (today + timedelta(days=1)).isoformat(),
+            "survey": "employee_pulse",
+            "repeat_days": "30",
+        },
+        follow_redirects=False,
+    )
+    assert opened.status_code == 303, opened.text
+    assert "employee_pulse v1" in admin.get(opened.headers["location"]).text
+    ewa = login("ewa")
+    page = ewa.get("/pulse").text
+    assert 'id="q-enps-10"' in page and 'id="q-serve-5"' in page and 'name="blockers"' in page
+    round_id = pulse_rounds.open_round(rt)
+    assert round_id is not None
+    form = {"csrf_token": ewa.csrf, "round_id": str(round_id.id), "enps": "8"}  # type: ignore[attr-defined]
+    refused = ewa.post("/pulse", data=form, follow_redirects=False)
+    assert refused.status_code == 200 and "question &#39;serve&#39;: required" in refused.text
+    assert 'value="8" checked' in refused.text  # what was given is kept
+    sent = ewa.post("/pulse", data={**form, "serve": "4"}, follow_redirects=False)
+    assert sent.status_code == 303
+    with rt.db.read() as conn:
+        row = conn.execute(select(Base.metadata.tables["pulse_answers"])).one()
+    assert row.answers == {"enps": 8, "serve": 4, "blockers": None}
+    assert "pulse-form" not in ewa.get("/pulse").text
 
 
 @pytest.fixture

@@ -13,7 +13,16 @@ from cxm.cli.output import console, cxm_errors
 from cxm.config import get_settings
 from cxm.domain.access import Principal
 from cxm.services import auth
-from cxm.services.people import common, ideas, jobs, news, notifications, pulse, training
+from cxm.services.people import (
+    common,
+    ideas,
+    jobs,
+    news,
+    notifications,
+    pulse,
+    pulse_rounds,
+    training,
+)
 from cxm.services.runtime import Runtime, open_runtime
 
 ideas_app = typer.Typer(help="The idea board.", no_args_is_help=True)
@@ -83,12 +92,23 @@ def new_round(
     title: str = typer.Argument(...),
     opens_on: str = typer.Argument(..., help="YYYY-MM-DD"),
     closes_on: str = typer.Argument(..., help="YYYY-MM-DD"),
+    survey: str | None = typer.Option(
+        None, "--survey", help="An employee_pulse survey key (default: employee_pulse)."
+    ),
+    repeat_days: int | None = typer.Option(
+        None, "--repeat-days", help="Recurring: the next round opens this many days later."
+    ),
 ) -> None:
-    """Open a pulse round."""
+    """Open a pulse round asking an employee-pulse survey (optionally recurring)."""
     rt = _runtime()
     with cxm_errors():
-        round_id = pulse.create_round(
-            rt, title, date.fromisoformat(opens_on), date.fromisoformat(closes_on)
+        round_id = pulse_rounds.create_round(
+            rt,
+            title,
+            date.fromisoformat(opens_on),
+            date.fromisoformat(closes_on),
+            survey=survey,
+            repeat_days=repeat_days,
         )
     console.print(f"pulse round {round_id}")
 

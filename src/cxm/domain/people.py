@@ -9,6 +9,7 @@ from itertools import combinations
 from typing import Final, Literal
 
 from cxm.domain.errors import ValidationFailed
+from cxm.domain.surveys import SurveyDefinition
 
 IdeaStatus = Literal[
     "new", "under_review", "accepted", "in_progress", "implemented", "declined", "merged"
@@ -89,6 +90,8 @@ class PulseCell:
     detractors: float | None = None
     serve_mean: float | None = None
     blockers: tuple[str, ...] = ()
+    #: (question key, mean) of the survey's further numeric questions
+    others: tuple[tuple[str, float | None], ...] = ()
 
 
 def enps(scores: list[int]) -> float | None:
@@ -192,3 +195,28 @@ STATUS_NAMES: Final[Mapping[str, tuple[str, str]]] = {
 def status_name(status: str, language: str) -> str:
     pl, en = STATUS_NAMES.get(status, (status, status))
     return en if language == "en" else pl
+
+
+@dataclass(frozen=True)
+class PulseQuestions:
+    """Which questions of a pulse survey give eNPS, "how well can you serve customers?"
+    (1–5) and "what stops you?" (None when the survey has no text question)."""
+
+    enps: str
+    serve: str
+    blockers: str | None
+
+
+def pulse_questions(definition: SurveyDefinition) -> PulseQuestions:
+    """The pulse's questions in a survey; ValidationFailed if the survey cannot be a pulse."""
+    unconditional = [q for q in definition.questions if not q.show_if]
+    enps_q = next((q for q in unconditional if q.type == "nps" and q.required), None)
+    serve_q = next((q for q in unconditional if q.type == "csat" and q.required), None)
+    if enps_q is None or serve_q is None:
+        raise ValidationFailed(
+            "a pulse survey needs a required eNPS question (type nps) and a required 1–5 "
+            "question (type csat), both always shown",
+            field="questions",
+        )
+    text_q = next((q for q in definition.questions if q.type == "text"), None)
+    return PulseQuestions(enps_q.key, serve_q.key, text_q.key if text_q else None)

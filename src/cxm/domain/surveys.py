@@ -236,6 +236,30 @@ def clean_step(
     return answers, errors
 
 
+def clean_answers(
+    definition: SurveyDefinition, form: dict[str, list[str]], language: str
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """Validate a whole survey answered on one form: step after step over the questions the
+    answers so far make visible (hidden questions are ignored); (answers, errors)."""
+    answers: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    while step := next_step(definition, answers):
+        cleaned, step_errors = clean_step(step, form, language)
+        answers.update(cleaned)
+        errors.update(step_errors)
+    return answers, errors
+
+
+def form_values(answers: dict[str, Any]) -> dict[str, list[str]]:
+    """JSON answers (a value or a list per question key) as the form values of
+    :func:`clean_step`."""
+    out: dict[str, list[str]] = {}
+    for key, value in answers.items():
+        values = value if isinstance(value, list) else [value]
+        out[str(key)] = [str(v) for v in values if v is not None]
+    return out
+
+
 def core_scores(definition: SurveyDefinition, answers: dict[str, Any]) -> dict[str, Any]:
     """The response's nps/csat/ces/comment columns: the first answered question of each."""
     scores: dict[str, Any] = {"nps": None, "csat": None, "ces": None, "comment": None}

@@ -5,8 +5,10 @@ and the link from a dashboard user to the employee they are."""
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     Date,
     DateTime,
@@ -163,12 +165,22 @@ class OutboxMessage(Base):
 
 
 class PulseRound(Base):
+    """One round of the pulse: the survey version it asks, when it is open and, for a
+    recurring pulse, how many days after this one the next round opens."""
+
     __tablename__ = "pulse_rounds"
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200))
     opens_on: Mapped[date] = mapped_column(Date)
     closes_on: Mapped[date] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
+    survey_version: Mapped[int | None] = mapped_column(Integer)
+    repeat_days: Mapped[int | None] = mapped_column(Integer)
+    previous_round_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pulse_rounds.id"), unique=True
+    )
+    invited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
 class PulseParticipation(Base):
@@ -191,6 +203,7 @@ class PulseAnswer(Base):
     enps: Mapped[int] = mapped_column(SmallInteger)
     serve: Mapped[int] = mapped_column(SmallInteger)
     blockers: Mapped[str | None] = mapped_column(Text)
+    answers: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     answered_on: Mapped[date] = mapped_column(Date)
 
 

@@ -14,7 +14,7 @@ from cxm.domain.access import Principal
 from cxm.domain.people import tenure_band
 from cxm.services import auth
 from cxm.services.demo.effects import DETERIORATING_TOUCHPOINT, DETERIORATION_DATE
-from cxm.services.people import common, ideas, news, pulse, training
+from cxm.services.people import common, ideas, news, pulse_rounds, training
 from cxm.services.runtime import Runtime
 from cxm.store.tables import Base
 
@@ -208,8 +208,8 @@ def _training(rt: Runtime, seed: int) -> int:
 
 def _pulse(rt: Runtime, seed: int) -> int:
     rng = random.Random(seed + 1)
-    round_id = pulse.create_round(
-        rt, "Puls pracowników IV kw. 2025", date(2025, 10, 1), date(2025, 12, 31)
+    round_id = pulse_rounds.create_round(
+        rt, "Puls pracowników", date(2025, 10, 1), date(2025, 12, 31), repeat_days=92
     )
     with rt.db.read() as conn:
         staff = conn.execute(
@@ -228,6 +228,7 @@ def _pulse(rt: Runtime, seed: int) -> int:
         score = min(10, max(0, round(rng.gauss(6.5 if back else 7.5, 2.2))))
         serve = min(5, max(1, round(rng.gauss(3.2 if back else 3.9, 0.9))))
         years = (date(2025, 11, 1) - s.hired_on.date()).days / 365.25 if s.hired_on else None
+        blockers = rng.choice(BLOCKERS)
         participants.append({"round_id": round_id, "employee_external_id": s.external_id})
         answers.append(
             {
@@ -237,7 +238,8 @@ def _pulse(rt: Runtime, seed: int) -> int:
                 "tenure": tenure_band(years),
                 "enps": score,
                 "serve": serve,
-                "blockers": rng.choice(BLOCKERS),
+                "blockers": blockers,
+                "answers": {"enps": score, "serve": serve, "blockers": blockers},
                 "answered_on": date(2025, 10, 1) + timedelta(days=rng.randrange(60)),
             }
         )

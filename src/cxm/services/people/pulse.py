@@ -1,13 +1,13 @@
 """The employee pulse: recurring short anonymous surveys (eNPS, "how well can you serve
-customers?" 1–5, "what stops you?").
+customers?" 1–5, "what stops you?") asked through the survey engine: a round asks a survey
+of kind ``employee_pulse`` (:mod:`cxm.services.people.pulse_rounds`), its answers are
+validated by the survey engine's rules (:func:`cxm.domain.surveys.clean_answers`).
 
-Built on its own small model (rounds, answers), not on the survey engine of issue 3, which
-was not there yet. Anonymity: an answer stores only the groups it belongs to (department,
-role, tenure band) and the day; who answered is kept apart (to answer once). No result
-is shown for a group smaller than ``CXM_PULSE_MIN_GROUP`` (default 5), nor for a group
-that a filter or a breakdown would isolate by difference
-(:func:`cxm.domain.people.group_allowed`). Answers are few (one per employee and round)
-and are read from the system of record."""
+Anonymity: an answer stores only the groups it belongs to (department, role, tenure band),
+the day and the answers; who answered is kept apart (to answer once). No result is shown
+for a group smaller than ``CXM_PULSE_MIN_GROUP`` (default 5), nor for a group that a filter
+or a breakdown would isolate by difference (:func:`cxm.domain.people.group_allowed`).
+Answers are few (one per employee and round) and are read from the system of record."""
 
 from __future__ import annotations
 
@@ -17,6 +17,7 @@ import random
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import select
 
@@ -29,13 +30,15 @@ from cxm.domain.people import (
     PulseCell,
     enps,
     group_key,
+    pulse_questions,
     shown_groups,
     tenure_band,
 )
+from cxm.domain.surveys import SCALES, clean_answers
 from cxm.services.people.common import T, employee_of_user, now
+from cxm.services.people.pulse_rounds import ROUNDS, round_definition
 from cxm.services.runtime import Runtime
 
-ROUNDS = T["pulse_rounds"]
 ANSWERS = T["pulse_answers"]
 PARTICIPATIONS = T["pulse_participations"]
 RESULT_ROLES = ("admin", "analyst", "manager")
@@ -44,45 +47,6 @@ RESULT_ROLES = ("admin", "analyst", "manager")
 def min_group(rt: Runtime) -> int:
     """k: the smallest group whose result may be shown (``CXM_PULSE_MIN_GROUP``)."""
     return max(2, int(rt.settings.pulse_min_group))
-
-
-@dataclass(frozen=True)
-class RoundView:
-    id: int
-    title: str
-    opens_on: date
-    closes_on: date
-    answers: int
-
-
-def create_round(rt: Runtime, title: str, opens_on: date, closes_on: date) -> int:
-    if not title.strip():
-        raise ValidationFailed("a round needs a title", field="title")
-    if closes_on < opens_on:
-        raise ValidationFailed("the round closes before it opens", field="closes_on")
-    with rt.db.write() as conn:
-        result = conn.execute(
-            ROUNDS.insert().values(
-                title=title.strip()[:200], opens_on=opens_on, closes_on=closes_on, created_at=now()
-            )
-        )
-    return int(result.inserted_primary_key[0])  # type: ignore[index]
-
-
-def list_rounds(rt: Runtime) -> list[RoundView]:
-    with rt.db.read() as conn:
-        rounds = conn.execute(
-            select(ROUNDS).order_by(ROUNDS.c.opens_on.desc(), ROUNDS.c.id.desc())
-        ).all()
-        counts: dict[int, int] = {}
-        for r in conn.execute(select(ANSWERS.c.round_id)).all():
-            counts[r.round_id] = counts.get(r.round_id, 0) + 1
-    return [RoundView(r.id, r.title, r.opens_on, r.closes_on, counts.get(r.id, 0)) for r in rounds]
-
-
-def open_round(rt: Runtime, today: date | None = None) -> RoundView | None:
-    today = today or now().date()
-    return next((r for r in list_rounds(rt) if r.opens_on <= today <= r.closes_on), None)
 
 
 def has_answered(rt: Runtime, principal: Principal, round_id: int) -> bool:
@@ -103,17 +67,21 @@ def submit_pulse(
     rt: Runtime,
     principal: Principal,
     round_id: int,
-    enps_score: int,
-    serve: int,
-    blockers: str | None = None,
+    form: dict[str, list[str]],
     *,
+    language: str = "pl",
     today: date | None = None,
 ) -> None:
-    """Record one anonymous answer of the principal's employee (once per round)."""
-    if not 0 <= enps_score <= 10:
-        raise ValidationFailed("eNPS is 0–10", field="enps")
-    if not 1 <= serve <= 5:
-        raise ValidationFailed("the answer is 1–5", field="serve")
+    """Record one anonymous answer of the principal's employee (once per round); ``form``
+    holds the values per question key of the round's survey. ValidationFailed names the
+    first question answered wrongly (``field`` is its key)."""
+    definition = round_definition(rt, round_id)
+    answers, errors = clean_answers(definition, form, language)
+    if errors:
+        key, problem = next(iter(errors.items()))
+        raise ValidationFailed(f"question '{key}': {problem}", field=key)
+    keys = pulse_questions(definition)
+    blockers = answers.get(keys.blockers) if keys.blockers else None
     today = today or now().date()
     with rt.db.write() as conn:
         round_row = conn.execute(select(ROUNDS).where(ROUNDS.c.id == round_id)).first()
@@ -148,9 +116,10 @@ def submit_pulse(
                 department=employee.department,
                 role=employee.role,
                 tenure=tenure_band(years),
-                enps=enps_score,
-                serve=serve,
-                blockers=(blockers or "").strip()[:2000] or None,
+                enps=answers[keys.enps],
+                serve=answers[keys.serve],
+                blockers=blockers[:2000] if blockers else None,
+                answers=answers,
                 answered_on=today,
             )
         )
@@ -164,6 +133,8 @@ class PulseResult:
     total: PulseCell
     by: str | None
     rows: tuple[PulseCell, ...]
+    #: the keys of the survey's further numeric questions, whose means each cell carries
+    others: tuple[str, ...] = ()
 
 
 def _check_where(where: Mapping[str, str], by: str | None) -> None:
@@ -187,15 +158,22 @@ def _scoped(principal: Principal, where: Mapping[str, str]) -> dict[str, str]:
 
 
 def _cell(
-    rows: list[dict[str, object]], where: Mapping[str, str], shown: set[GroupKey]
+    rows: list[dict[str, Any]],
+    where: Mapping[str, str],
+    shown: set[GroupKey],
+    others: tuple[str, ...],
 ) -> PulseCell:
     if group_key(where) not in shown:
         return PulseCell(where=dict(where), suppressed=True, n=None)
     group = [r for r in rows if all((r.get(d) or UNKNOWN) == v for d, v in where.items())]
-    scores = [int(r["enps"]) for r in group]  # type: ignore[call-overload]
-    serve = [int(r["serve"]) for r in group]  # type: ignore[call-overload]
+    scores = [int(r["enps"]) for r in group]
+    serve = [int(r["serve"]) for r in group]
     blockers = [str(r["blockers"]) for r in group if r.get("blockers")]
     random.Random(len(group)).shuffle(blockers)  # no answer order to match people by
+    means = []
+    for key in others:
+        values = [r["answers"][key] for r in group if (r["answers"] or {}).get(key) is not None]
+        means.append((key, sum(values) / len(values) if values else None))
     return PulseCell(
         where=dict(where),
         suppressed=False,
@@ -205,6 +183,7 @@ def _cell(
         detractors=100.0 * sum(s <= 6 for s in scores) / len(scores),
         serve_mean=sum(serve) / len(serve),
         blockers=tuple(blockers[:50]),
+        others=tuple(means),
     )
 
 
@@ -221,9 +200,14 @@ def pulse_results(
     _check_where(where, by)
     where = _scoped(principal, where)
     k = min_group(rt)
+    definition = round_definition(rt, round_id)
+    keys = pulse_questions(definition)
+    others = tuple(
+        q.key
+        for q in definition.questions
+        if (q.type in SCALES or q.type == "rating") and q.key not in (keys.enps, keys.serve)
+    )
     with rt.db.read() as conn:
-        if conn.execute(select(ROUNDS.c.id).where(ROUNDS.c.id == round_id)).first() is None:
-            raise NotFound(f"no pulse round {round_id}", field="round_id")
         rows = [
             dict(r._mapping)
             for r in conn.execute(
@@ -234,11 +218,12 @@ def pulse_results(
                     ANSWERS.c.enps,
                     ANSWERS.c.serve,
                     ANSWERS.c.blockers,
+                    ANSWERS.c.answers,
                 ).where(ANSWERS.c.round_id == round_id)
             ).all()
         ]
     shown = shown_groups(rows, k)  # type: ignore[arg-type]
-    total = _cell(rows, where, shown)
+    total = _cell(rows, where, shown, others)
     cells: list[PulseCell] = []
     if by is not None and not total.suppressed:
         values = sorted(
@@ -248,8 +233,8 @@ def pulse_results(
                 if all((r.get(d) or UNKNOWN) == v for d, v in where.items())
             }
         )
-        cells = [_cell(rows, {**where, by: value}, shown) for value in values]
-    return PulseResult(round_id, k, where, total, by, tuple(cells))
+        cells = [_cell(rows, {**where, by: value}, shown, others) for value in values]
+    return PulseResult(round_id, k, where, total, by, tuple(cells), others)
 
 
 def export_csv(result: PulseResult) -> str:
@@ -265,13 +250,15 @@ def export_csv(result: PulseResult) -> str:
             "promoters",
             "detractors",
             "serve_mean",
+            *(f"mean_{key}" for key in result.others),
             "suppressed",
         ]
     )
     for cell in (result.total, *result.rows):
         dims = [cell.where.get(d, "") for d in PULSE_DIMENSIONS]
         if cell.suppressed:
-            writer.writerow([result.round_id, *dims, "", "", "", "", "", "true"])
+            blank = [""] * (5 + len(result.others))
+            writer.writerow([result.round_id, *dims, *blank, "true"])
         else:
             writer.writerow(
                 [
@@ -282,6 +269,7 @@ def export_csv(result: PulseResult) -> str:
                     f"{cell.promoters:.1f}",
                     f"{cell.detractors:.1f}",
                     f"{cell.serve_mean:.2f}",
+                    *("" if mean is None else f"{mean:.2f}" for _, mean in cell.others),
                     "false",
                 ]
             )

@@ -203,7 +203,7 @@ def open_link(
         return AnswerState("tampered", language)
     key, _touchpoint, _via = found
     survey = designer.get_survey(rt, key)
-    if survey["status"] != "live":
+    if survey["status"] != "live" or survey["kind"] == designer.PULSE_KIND:
         return AnswerState("closed", language)
     definition = designer.live_definition(rt, survey)
     return AnswerState(

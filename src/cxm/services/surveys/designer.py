@@ -19,7 +19,10 @@ from cxm.store import surveys_invitations as invitation_store
 from cxm.store import surveys_records as records
 from cxm.store.bulk import utc_now
 
-KINDS = ("transactional", "relationship")
+#: ``employee_pulse`` surveys are answered anonymously by employees on the pulse page and are
+#: never sent, linked or triggered to customers.
+KINDS = ("transactional", "relationship", "employee_pulse")
+PULSE_KIND = "employee_pulse"
 DEFAULT_DISTRIBUTION: dict[str, Any] = {
     "expiry_days": 14,
     "reminder_after_hours": 72,
@@ -101,7 +104,7 @@ def create_survey(
     """A new draft survey; Conflict if the key is taken."""
     _check_key(key)
     if kind not in KINDS:
-        raise ValidationFailed("kind must be transactional or relationship", field="kind")
+        raise ValidationFailed(f"kind must be one of {', '.join(KINDS)}", field="kind")
     parsed = parse_definition(definition)
     if records.fetch_survey(rt.db, key) is not None:
         raise Conflict(f"a survey with key '{key}' exists", field="key")
@@ -129,6 +132,25 @@ def get_survey(rt: Runtime, key: str) -> dict[str, Any]:
         raise NotFound(f"no survey with key '{key}'", field="key")
     row["versions"] = records.list_versions(rt.db, row["id"])
     return row
+
+
+def get_survey_by_id(rt: Runtime, survey_id: int) -> dict[str, Any]:
+    row = records.fetch_survey_by_id(rt.db, survey_id)
+    if row is None:
+        raise NotFound(f"no survey {survey_id}", field="survey")
+    return row
+
+
+def get_customer_survey(rt: Runtime, key: str) -> dict[str, Any]:
+    """A survey that may be sent, linked or triggered to customers (not an employee pulse)."""
+    survey = get_survey(rt, key)
+    if survey["kind"] == PULSE_KIND:
+        raise ValidationFailed(
+            f"survey '{key}' is an employee pulse: employees answer it on the pulse page, "
+            "it is never sent to customers",
+            field="survey",
+        )
+    return survey
 
 
 def list_surveys(rt: Runtime) -> list[dict[str, Any]]:

@@ -193,7 +193,7 @@ class TouchpointLink:
 
 def touchpoint_link(rt: Runtime, survey_key: str, touchpoint: str) -> TouchpointLink:
     """The public link of a survey at a touch-point, its QR code link and an embed snippet."""
-    survey = designer.get_survey(rt, survey_key)
+    survey = designer.get_customer_survey(rt, survey_key)
     if touchpoint not in rt.taxonomy.keys("touchpoint"):
         raise ValidationFailed(
             f"'{touchpoint}' is not a touch-point of the CX model", field="touchpoint"

@@ -94,7 +94,7 @@ def invite(
 ) -> dict[str, Any]:
     """One invitation by hand (API, CLI); returns its id and link. E-mail invitations are
     sent by the next send run (``cxm surveys send`` or the server's scheduler)."""
-    survey = designer.get_survey(rt, survey_key)
+    survey = designer.get_customer_survey(rt, survey_key)
     designer.live_definition(rt, survey)
     if channel not in CHANNELS:
         raise ValidationFailed(f"channel must be one of {', '.join(CHANNELS)}", field="channel")

@@ -47,7 +47,7 @@ def _rule_values(rt: Runtime, data: dict[str, Any], partial: bool = False) -> di
         raise ValidationFailed(f"unknown rule field(s) {sorted(unknown)}", field=sorted(unknown)[0])
     values: dict[str, Any] = {}
     if "survey" in data or not partial:
-        values["survey_id"] = designer.get_survey(rt, str(data.get("survey", "")))["id"]
+        values["survey_id"] = designer.get_customer_survey(rt, str(data.get("survey", "")))["id"]
     taxonomy = rt.taxonomy
     for name, dimension in (
         ("touchpoint", "touchpoint"),

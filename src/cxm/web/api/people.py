@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, BackgroundTasks, Depends, File, UploadFile
 from fastapi.responses import FileResponse, PlainTextResponse
@@ -16,6 +16,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cxm.domain.access import Principal
 from cxm.domain.errors import NotFound
+from cxm.domain.surveys import form_values
 from cxm.services.people import (
     attachments,
     common,
@@ -24,6 +25,7 @@ from cxm.services.people import (
     notifications,
     outcomes,
     pulse,
+    pulse_rounds,
     scorecards,
     search,
     training,
@@ -76,12 +78,15 @@ class RoundIn(BaseModel):
     title: str
     opens_on: date
     closes_on: date
+    survey: str | None = Field(None, description="an employee_pulse survey (default one if empty)")
+    repeat_days: int | None = Field(None, description="the next round opens this many days later")
 
 
 class PulseAnswerIn(BaseModel):
-    enps: int
-    serve: int
-    blockers: str | None = None
+    answers: dict[str, Any] = Field(
+        description="per question key of the round's survey: a value (or a list of values)"
+    )
+    language: Literal["pl", "en"] = "pl"
 
 
 class NewsIn(BaseModel):
@@ -278,13 +283,20 @@ async def set_preferences(rt: RuntimeDep, principal: PrincipalDep, body: Prefere
 
 @router.get("/pulse/rounds", summary="Pulse rounds and how many answered")
 async def rounds(rt: RuntimeDep, principal: PrincipalDep) -> list[Any]:
-    return await call_service(rt, pulse.list_rounds, rt)
+    return await call_service(rt, pulse_rounds.list_rounds, rt)
 
 
 @router.post("/pulse/rounds", status_code=201, summary="Open a pulse round (admin)")
 async def new_round(rt: RuntimeDep, principal: AdminDep, body: RoundIn) -> dict[str, int]:
     round_id = await call_service(
-        rt, pulse.create_round, rt, body.title, body.opens_on, body.closes_on
+        rt,
+        pulse_rounds.create_round,
+        rt,
+        body.title,
+        body.opens_on,
+        body.closes_on,
+        survey=body.survey,
+        repeat_days=body.repeat_days,
     )
     return {"id": round_id}
 
@@ -293,8 +305,9 @@ async def new_round(rt: RuntimeDep, principal: AdminDep, body: RoundIn) -> dict[
 async def answer(
     rt: RuntimeDep, principal: PrincipalDep, round_id: int, body: PulseAnswerIn
 ) -> dict[str, bool]:
+    form = form_values(body.answers)
     await call_service(
-        rt, pulse.submit_pulse, rt, principal, round_id, body.enps, body.serve, body.blockers
+        rt, pulse.submit_pulse, rt, principal, round_id, form, language=body.language
     )
     return {"ok": True}
 

@@ -16,13 +16,13 @@ from urllib.parse import parse_qs
 from fastapi import APIRouter, Request
 from fastapi.responses import RedirectResponse, Response
 
-from cxm.domain.surveys import Question
 from cxm.services.surveys import answering, distribution
 from cxm.services.surveys.answering import AnswerState
 from cxm.web import i18n
 from cxm.web.deps import RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.base import Chrome, render
+from cxm.web.pages.survey_questions import QuestionView, question_view
 
 router = APIRouter(include_in_schema=False)
 
@@ -50,33 +50,6 @@ STATE_TEXTS = {
         N_("The survey is not collecting answers at the moment."),
     ),
 }
-ERROR_TEXTS = {
-    "required": N_("Please answer this question."),
-    "invalid": N_("Please choose one of the options."),
-}
-
-
-@dataclass(frozen=True)
-class OptionView:
-    value: str
-    label: str
-    checked: bool
-    input_id: str
-
-
-@dataclass(frozen=True)
-class QuestionView:
-    key: str
-    type: str
-    label: str
-    help: str
-    required: bool
-    options: tuple[OptionView, ...]
-    value: str
-    error: str
-    low_label: str
-    high_label: str
-    multiple: bool
 
 
 @dataclass(frozen=True)
@@ -97,44 +70,6 @@ class AnswerContext:
     embed: bool
 
 
-def _question_view(q: Question, state: AnswerState) -> QuestionView:
-    language = state.language
-    given = state.answers.get(q.key)
-    chosen = {str(v) for v in given} if isinstance(given, list) else {str(given)}
-    options = tuple(
-        OptionView(value, label, value in chosen, f"q-{q.key}-{value}")
-        for value, label in (q.options(language) if q.type != "text" else [])
-    )
-    error = state.errors.get(q.key)
-    return QuestionView(
-        key=q.key,
-        type=q.type,
-        label=q.text.get(language),
-        help=q.help.get(language) if q.help else "",
-        required=q.required,
-        options=options,
-        value=str(given) if q.type == "text" and given else "",
-        error=i18n.gettext(language, ERROR_TEXTS[error]) if error else "",
-        low_label=q.low_label.get(language) if q.low_label else _default_low(q, language),
-        high_label=q.high_label.get(language) if q.high_label else _default_high(q, language),
-        multiple=q.type == "multiple",
-    )
-
-
-def _default_low(q: Question, language: str) -> str:
-    texts = {
-        "nps": N_("Not at all likely"),
-        "csat": N_("Very dissatisfied"),
-        "ces": N_("Very difficult"),
-    }
-    return i18n.gettext(language, texts[q.type]) if q.type in texts else ""
-
-
-def _default_high(q: Question, language: str) -> str:
-    texts = {"nps": N_("Extremely likely"), "csat": N_("Very satisfied"), "ces": N_("Very easy")}
-    return i18n.gettext(language, texts[q.type]) if q.type in texts else ""
-
-
 def _context(request: Request, state: AnswerState, action: str) -> AnswerContext:
     language = state.language
     definition = state.definition
@@ -148,7 +83,7 @@ def _context(request: Request, state: AnswerState, action: str) -> AnswerContext
             definition.thank_you.get(language),
         )
     questions = (
-        tuple(_question_view(q, state) for q in state.step)
+        tuple(question_view(q, language, state.answers, state.errors) for q in state.step)
         if state.state in ("question", "invalid")
         else ()
     )
