@@ -40,9 +40,20 @@ class RoundView:
     repeat_days: int | None
 
 
+def _default_survey() -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load(DEFAULT_SURVEY.read_text(encoding="utf-8"))
+    return data
+
+
+def default_questions() -> list[dict[str, Any]]:
+    """The default pulse survey's questions (the start of a new pulse survey)."""
+    questions: list[dict[str, Any]] = _default_survey()["questions"]
+    return questions
+
+
 def ensure_pulse_survey(rt: Runtime) -> dict[str, Any]:
     """The default pulse survey, created and published from the package's YAML if missing."""
-    data = yaml.safe_load(DEFAULT_SURVEY.read_text(encoding="utf-8"))
+    data = _default_survey()
     key = str(data.pop("key"))
     try:
         return designer.get_survey(rt, key)

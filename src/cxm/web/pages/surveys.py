@@ -14,7 +14,9 @@ from fastapi.responses import RedirectResponse, Response
 from cxm.domain.access import Principal
 from cxm.domain.errors import CxmError
 from cxm.domain.surveys import EMOTIONS, QUESTION_TYPES
+from cxm.services.people import pulse_rounds
 from cxm.services.surveys import designer, distribution, funnel, invitations
+from cxm.services.surveys.designer import PULSE_KIND
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
@@ -170,7 +172,9 @@ async def create_survey(
     title = (form.get("title_pl") or [""])[0].strip() or key
     definition = {
         "title": {"pl": title, "en": (form.get("title_en") or [""])[0].strip()},
-        "questions": [STARTERS.get(kind, STARTERS["transactional"])],
+        "questions": pulse_rounds.default_questions()
+        if kind == PULSE_KIND
+        else [STARTERS.get(kind, STARTERS["transactional"])],
     }
     try:
         await call_service(
