@@ -53,7 +53,7 @@ def _fast_guess(words: list[str], languages: tuple[str, ...]) -> str | None:
     distinctive = _distinctive_words()
     pl = sum(1 for w in words if w in distinctive["pl"])
     en = sum(1 for w in words if w in distinctive["en"])
-    pl += sum(1 for w in words if any(ch in _POLISH_LETTERS for ch in w))
+    pl += sum(1 for w in words if not _POLISH_LETTERS.isdisjoint(w))
     if pl >= _FAST_HITS and en == 0:
         return "pl"
     if en >= _FAST_HITS and pl == 0:

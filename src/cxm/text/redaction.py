@@ -156,6 +156,8 @@ _STEPS: tuple[Callable[[str], str], ...] = (
     *(_replace(p, "phone", _phone_digits_ok) for p in _PHONES[1:]),
 )
 _HAS_DIGIT = re.compile(r"\d")
+# every salutation starts with one of these: texts without them skip the name pattern
+_SALUTATION_STARTS = ("pan", "pań", "mr", "ms", "miss", "mx", "dr", "prof")
 
 
 def redact(text: str) -> str:
@@ -163,4 +165,7 @@ def redact(text: str) -> str:
     if "@" in text or _HAS_DIGIT.search(text):
         for step in _STEPS:
             text = step(text)
+    lowered = text.lower()
+    if not any(start in lowered for start in _SALUTATION_STARTS):
+        return text
     return _NAME.sub(_name_sub, text)

@@ -98,20 +98,20 @@ def default_theme_dictionary() -> ThemeDictionary:
 
 def word_forms(tokens: Sequence[Token], language: str) -> list[frozenset[str]]:
     """For each word token: its lower-case form and its lemma(s)."""
+    return [_forms_of(t.lower, language) for t in tokens if t.kind == "word"]
+
+
+@lru_cache(maxsize=200_000)
+def _forms_of(word: str, language: str) -> frozenset[str]:
     languages = (language,) if language in _LANGUAGES else _LANGUAGES
-    out: list[frozenset[str]] = []
-    for token in tokens:
-        if token.kind != "word":
-            continue
-        forms = {token.lower}
-        for lang in languages:
-            forms.add(lemmatise(token.lower, lang))
-        if "pl" in languages:
-            base = verb_base(token.lower)
-            if base:
-                forms.add(base)
-        out.append(frozenset(forms))
-    return out
+    forms = {word}
+    for lang in languages:
+        forms.add(lemmatise(word, lang))
+    if "pl" in languages:
+        base = verb_base(word)
+        if base:
+            forms.add(base)
+    return frozenset(forms)
 
 
 def match_themes(
