@@ -44,23 +44,13 @@ def test_builtin_analyser_reaches_the_issue_threshold(
 
 
 @pytest.mark.slow
-def test_builtin_analyser_on_film_reviews_keeps_its_measured_level() -> None:
+def test_builtin_analyser_on_film_reviews_reaches_the_issue_threshold() -> None:
     texts, gold = read_set("mediakrytyk_film_pl")
     result = evaluate_builtin(texts, gold, "pl")
     assert result.labels == ("negative", "neutral", "positive")
-    # measured 0.437 when written; guards against regressions below the honest figure
-    assert result.macro_f1 >= 0.42, result.as_dict()
-
-
-@pytest.mark.slow
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 5 asks macro-F1 >= 0.45 on mediakrytyk_film_pl; the built-in analyser "
-    "measures 0.437 (neutral 5-7 scores read as positive); not tuned to the data",
-)
-def test_builtin_analyser_on_film_reviews_reaches_the_issue_threshold() -> None:
-    texts, gold = read_set("mediakrytyk_film_pl")
-    assert evaluate_builtin(texts, gold, "pl").macro_f1 >= 0.45
+    # issue 5 asks >= 0.45; measured 0.451 (mixed praise and complaint read as neutral),
+    # 0.437 before that rule. The margin is thin: the held-back 30 % may land either side.
+    assert result.macro_f1 >= 0.45, result.as_dict()
 
 
 @pytest.mark.slow

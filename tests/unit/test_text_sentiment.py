@@ -92,3 +92,43 @@ def test_concessive_and_conditional_clauses_weigh_less() -> None:
 
 def test_not_only_but_also_is_no_contrast() -> None:
     assert score("Rozczaruje nie tylko fanów, ale również widzów", "pl") < 0
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Ładne zdjęcia, nudny scenariusz", "pl"),
+        ("Miła obsługa, fatalny towar", "pl"),
+        ("Friendly staff, terrible food", "en"),
+    ],
+)
+def test_balanced_praise_and_complaint_without_contrast_is_neutral(
+    text: str, language: str
+) -> None:
+    assert analyse_sentiment(text, language).label == "neutral"
+
+
+def test_mixed_evidence_is_weaker_than_one_sided() -> None:
+    assert 0 < score("Świetna obsługa, trochę drogo", "pl") < score("Świetna obsługa", "pl")
+    assert score("Awful delay, nice crew", "en") > score("Awful delay", "en")
+
+
+@pytest.mark.parametrize(
+    ("text", "language"),
+    [
+        ("Film taki sobie", "pl"),
+        ("Nic specjalnego", "pl"),
+        ("Bez rewelacji", "pl"),
+        ("Obsługa jako taka", "pl"),
+        ("It was so-so", "en"),
+        ("Nothing special", "en"),
+    ],
+)
+def test_lukewarm_judgement_alone_is_neutral(text: str, language: str) -> None:
+    assert analyse_sentiment(text, language).label == "neutral"
+
+
+def test_hedged_not_too_good_is_negative_and_litotes_is_mild() -> None:
+    assert analyse_sentiment("Niezbyt dobra obsługa", "pl").label == "negative"
+    assert 0 < score("Niezły", "pl") < score("Dobry", "pl")
+    assert score("nawet dobry", "pl") < score("dobry", "pl")

@@ -3,13 +3,17 @@
 One pass over the tokens finds lexicon words and phrases (by word form, lemma, Polish
 diminutive or "nie-" prefix), applies intensifiers and diminishers, negation within three
 words, the weight of the clause after a contrast word ("ale", "but"), emoticons and emoji,
-exclamation marks and words in capitals. The same pass collects emotion evidence, which
+exclamation marks and words in capitals. Mixed evidence is damped: the net valence is
+scaled by one minus the ratio of the weaker side to the stronger, so balanced praise and
+complaint read as neutral while the clause after "ale"/"but" still decides (its weight is
+part of the sides). The same pass collects emotion evidence, which
 :mod:`cxm.text.emotions` turns into intensities."""
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from cxm.text.lemmas import lemmatise
 from cxm.text.lexicon import EMOTIONS, Entry, Lexicon, load_lexicon, load_rules, lookup, negate
@@ -27,9 +31,12 @@ _BOUNDARIES = frozenset({".", ",", ";", "!", "?", ":", "â€¦", "(", ")", "-", "â€
 
 @dataclass
 class Evidence:
-    """What the pass found: the summed valence, emotion evidence and the number of hits."""
+    """What the pass found: the summed valence, its positive and negative parts, emotion
+    evidence and the number of hits."""
 
     valence: float = 0.0
+    positive: float = 0.0
+    negative: float = 0.0
     emotions: dict[str, float] = field(default_factory=lambda: dict.fromkeys(EMOTIONS, 0.0))
     hits: int = 0
 
@@ -153,6 +160,10 @@ def collect_evidence(tokens: list[Token], language: str, lexicon: Lexicon) -> Ev
                 weight *= concession
         value = valence * weight
         evidence.valence += value
+        if value > 0:
+            evidence.positive += value
+        else:
+            evidence.negative -= value
         evidence.hits += 1
         for emotion in emotions:
             evidence.emotions[emotion] += abs(value)
@@ -164,6 +175,10 @@ def collect_evidence(tokens: list[Token], language: str, lexicon: Lexicon) -> Ev
 def score_of(evidence: Evidence) -> Sentiment:
     """The label and normalised score of collected evidence."""
     total = evidence.valence
+    weaker = min(evidence.positive, evidence.negative)
+    if weaker > 0:
+        # mixed evidence: the more the two sides balance, the closer to neutral
+        total *= 1.0 - weaker / max(evidence.positive, evidence.negative)
     score = total / math.sqrt(total * total + _ALPHA) if total else 0.0
     score = max(-1.0, min(1.0, score))
     if score >= NEUTRAL_BAND:
@@ -184,10 +199,8 @@ def analyse_sentiment(text: str, language: str = "und") -> Sentiment:
 def _match_phrase(
     tokens: list[Token], i: int, lexicon: Lexicon, language: str
 ) -> tuple[int, Entry] | None:
-    word = tokens[i].lower
-    lemma = lemmatise(word, language)
-    tails = lexicon.phrases.get(word) or lexicon.phrases.get(lemma)
-    if not tails:
+    tails = _phrase_tails(lexicon.languages, tokens[i].lower, language)
+    if tails is None:
         return None
     for tail, entry in tails:
         end = i + 1 + len(tail)
@@ -204,6 +217,15 @@ def _match_phrase(
         if ok:
             return 1 + len(tail), entry
     return None
+
+
+@lru_cache(maxsize=200_000)
+def _phrase_tails(
+    languages: tuple[str, ...], word: str, language: str
+) -> list[tuple[tuple[str, ...], Entry]] | None:
+    """The phrases that start with ``word`` (as written or by its lemma), if any."""
+    phrases = load_lexicon(languages).phrases
+    return phrases.get(word) or phrases.get(lemmatise(word, language)) or None
 
 
 def _intensity(tokens: list[Token], i: int, lexicon: Lexicon) -> float:
