@@ -64,6 +64,37 @@ def find_rows(
     return found
 
 
+def lookup_columns(
+    db: Database, table_name: str, external_ids: Sequence[str], columns: Sequence[str]
+) -> tuple[list[str], list[list[Any]]]:
+    """The external ids that exist and, per requested column, their values (same order):
+    :func:`find_rows` without building a dictionary, for keys that are rarely repeated."""
+    mark = "?" if db.is_sqlite else "%s"
+    wanted = ", ".join(("external_id", *columns))
+    keys: list[str] = []
+    values: list[list[Any]] = [[] for _ in columns]
+    with db.read() as conn:
+        cursor = conn.connection.cursor()
+        try:
+            for start in range(0, len(external_ids), LOOKUP_CHUNK):
+                chunk = external_ids[start : start + LOOKUP_CHUNK]
+                cursor.execute(
+                    f"SELECT {wanted} FROM {table_name} "
+                    f"WHERE external_id IN ({', '.join([mark] * len(chunk))})",
+                    tuple(chunk),
+                )
+                rows = cursor.fetchall()
+                if not rows:
+                    continue
+                found = list(zip(*rows, strict=True))
+                keys.extend(found[0])
+                for target, column in zip(values, found[1:], strict=True):
+                    target.extend(column)
+        finally:
+            cursor.close()
+    return keys, values
+
+
 def lookup_rows(
     db: Database, table_name: str, external_ids: Iterable[str], columns: Sequence[str]
 ) -> dict[str, tuple[Any, ...]]:
@@ -108,6 +139,8 @@ def upsert_rows(
         )
         # new rows get ids above the current maximum (writers of the table are serialised)
         top = conn.exec_driver_sql(f"SELECT max(id) FROM {table_name}").scalar() or 0
+        if not db.foreign_keys and not db.parents_unchanged(conn):
+            _check_references(conn, table_name, columns, values)
         first = db.next_change_seq(conn, table_name)
         rows = list(zip(*values, range(first, first + count), repeat(now, count), strict=True))
         conn.exec_driver_sql(sql, rows)
@@ -117,6 +150,37 @@ def upsert_rows(
             ).scalar_one()
         )
     return inserted, count - inserted
+
+
+class MissingReference(Exception):
+    """A bulk write names a parent row that does not exist (what a foreign key refuses)."""
+
+
+def _check_references(
+    conn: Connection, table_name: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
+) -> None:
+    """Inside the write transaction: every non-null foreign key value names an existing row.
+
+    Replaces SQLite's per-row check while a bulk load has it off and another connection
+    has written since (otherwise the ids, all looked up during the load, still exist): the
+    distinct ids of the batch in sorted order, counted in a few ``IN`` queries, cost about
+    half as much as the per-row check."""
+    table = Base.metadata.tables[table_name]
+    for fk in table.foreign_keys:
+        name = fk.parent.name
+        if name not in columns:
+            continue
+        ids = sorted({v for v in values[columns.index(name)] if v is not None})
+        parent = fk.column.table.name
+        for start in range(0, len(ids), LOOKUP_CHUNK):
+            chunk = ids[start : start + LOOKUP_CHUNK]
+            found = conn.exec_driver_sql(
+                f"SELECT count(*) FROM {parent} WHERE {fk.column.name} "
+                f"IN ({', '.join(['?'] * len(chunk))})",
+                tuple(chunk),
+            ).scalar_one()
+            if found != len(chunk):
+                raise MissingReference(f"{table_name}.{name}: a referenced {parent} row is gone")
 
 
 # --- bulk loads ----------------------------------------------------------------------------
@@ -154,8 +218,14 @@ _DEFAULT_WAL_PAGES = 1_000
 @contextmanager
 def bulk_load(db: Database, table_name: str) -> Iterator[None]:
     """A large load on SQLite: the table's deferrable indexes are dropped and rebuilt after,
-    and the WAL checkpoints rarely. If the process dies in between, :func:`restore_indexes`
-    (run before every import) rebuilds the indexes."""
+    the WAL checkpoints rarely, and SQLite's per-row foreign key checks are off on the
+    writer: the ids a load writes were looked up in the store moments before, and
+    :func:`upsert_rows` re-checks a batch's references in its transaction whenever another
+    connection may have deleted something since (measured on 294 k responses into a store of
+    1 M customers and 2.9 M interactions: 59 k rows/CPU-s with the checks, 122 k without,
+    85 k with the batch re-check). If the process dies in between,
+    :func:`restore_indexes` (run before every import) rebuilds the indexes; the foreign key
+    setting lives only in the dead connection."""
     table = Base.metadata.tables[table_name]
     names = DEFERRABLE_INDEXES.get(table_name, ())
     with db.write(lock_key=table_name) as conn:
@@ -163,9 +233,11 @@ def bulk_load(db: Database, table_name: str) -> Iterator[None]:
         for index in table.indexes:
             if index.name in names:
                 index.drop(conn, checkfirst=True)
+    db.set_foreign_keys(False)
     try:
         yield
     finally:
+        db.set_foreign_keys(True)
         with db.write(lock_key=table_name) as conn:
             conn.exec_driver_sql(f"PRAGMA wal_autocheckpoint={_DEFAULT_WAL_PAGES}")
         restore_indexes(db, table_name)

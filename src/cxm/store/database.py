@@ -35,6 +35,10 @@ class Database:
         self._write_lock = threading.RLock()
         self._lock_fd: int | None = None
         self._lock_depth = 0
+        #: False while a bulk load has SQLite's foreign key checks off on the writer; its
+        #: writes then check their references themselves (see ``store.bulk``).
+        self.foreign_keys = True
+        self._quiet_since: int | None = None
         if self.is_sqlite:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
@@ -79,6 +83,40 @@ class Database:
             self._lock_depth -= 1
             if self._lock_depth == 0:
                 fcntl.flock(self._lock_fd, fcntl.LOCK_UN)
+
+    def set_foreign_keys(self, enabled: bool) -> None:
+        """Switch SQLite's foreign key checks on the writer connection (a no-op inside a
+        transaction, so it waits for the writer to be idle). Per connection: a connection
+        opened later, or by another process, has them on.
+
+        Switching them off also notes the writer's ``data_version``: while no other
+        connection has committed since, no parent row can have been deleted, so ids looked
+        up after this point still exist (:meth:`parents_unchanged`)."""
+        if not self.is_sqlite:
+            return
+        with self._write_lock:
+            raw = self.writer_engine.raw_connection()
+            try:
+                driver: Any = raw.driver_connection
+                driver.execute(f"PRAGMA foreign_keys={'ON' if enabled else 'OFF'}")
+                version = driver.execute("PRAGMA data_version").fetchone()[0]
+            finally:
+                raw.close()
+            self.foreign_keys = enabled
+            self._quiet_since = None if enabled else int(version)
+
+    def parents_unchanged(self, conn: Connection) -> bool:
+        """Inside a write transaction while foreign keys are off: True if no other
+        connection has committed anything since they were switched off. Once another
+        connection has committed, False for the rest of the load (ids cached before that
+        commit may name deleted rows). Deletes through this process's own writer are not
+        seen; nothing in cxm deletes customers, employees or interactions."""
+        if self._quiet_since is None:
+            return False
+        if conn.exec_driver_sql("PRAGMA data_version").scalar() != self._quiet_since:
+            self._quiet_since = None
+            return False
+        return True
 
     def checkpoint_in_background(self) -> None:
         """Stop SQLite's automatic WAL checkpoints on this process's writer; call

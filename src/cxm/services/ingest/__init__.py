@@ -10,6 +10,7 @@ from cxm.services.ingest.pipeline import (
     check_kind,
     default_rejects_path,
     import_file,
+    import_files,
     import_records,
     recent_imports,
 )
@@ -26,6 +27,7 @@ __all__ = [
     "default_rejects_path",
     "get_response",
     "import_file",
+    "import_files",
     "import_records",
     "ingest_response",
     "recent_imports",

@@ -60,18 +60,26 @@ _INSERT_DEFAULTS: dict[str, dict[str, Any]] = {
 
 class ReferenceCache:
     """External id → looked-up row, kept across the batches of one import (files repeat the
-    same customers over and over); bounded, then simply cleared."""
+    same customers over and over); bounded, then simply cleared. Rows are kept per set of
+    looked-up columns, so a batch that needs fewer columns never gets a wider row's cost."""
 
     def __init__(self, limit: int = 500_000) -> None:
         self._limit = limit
-        self._rows: dict[str, dict[str, tuple[Any, ...]]] = {}
+        self._rows: dict[tuple[str, tuple[str, ...]], dict[str, tuple[Any, ...]]] = {}
 
-    def lookup(self, rt: Runtime, ref_kind: str, keys: list[str]) -> dict[str, tuple[Any, ...]]:
-        known = self._rows.setdefault(ref_kind, {})
+    def lookup(
+        self,
+        rt: Runtime,
+        ref_kind: str,
+        keys: list[str],
+        columns: tuple[str, ...] | None = None,
+    ) -> dict[str, tuple[Any, ...]]:
+        table, wanted = _LOOKUPS[ref_kind]
+        wanted = columns or wanted
+        known = self._rows.setdefault((ref_kind, wanted), {})
         result = {k: known[k] for k in keys if k in known}
         missing = [k for k in keys if k not in known]
         if missing:
-            table, wanted = _LOOKUPS[ref_kind]
             found = bulk.lookup_rows(rt.db, table, missing, wanted)
             result.update(found)
             if len(known) + len(found) > self._limit:
@@ -94,7 +102,7 @@ def prepare_write(
     rt: Runtime, kind: str, batch: CheckedBatch, cache: ReferenceCache | None = None
 ) -> WritePlan:
     """Resolve, derive and convert; rows with problems (also new ones found here) are dropped."""
-    refs = _resolve_references(rt, batch, cache or ReferenceCache())
+    refs = _resolve_references(rt, kind, batch, cache or ReferenceCache())
     cols = dict(batch.columns)
     present = set(cols) | set(batch.objects)
     if kind == "interactions":
@@ -153,30 +161,72 @@ def _to_list(array: pa.Array) -> list[Any]:
     return array.to_pylist()
 
 
+#: Kinds looked up without the cache: events are referenced about once each, so caching
+#: them costs memory and time and saves no query.
+_UNCACHED = ("interactions",)
+
+
 def _resolve_references(
-    rt: Runtime, batch: CheckedBatch, cache: ReferenceCache
+    rt: Runtime, kind: str, batch: CheckedBatch, cache: ReferenceCache
 ) -> dict[str, dict[str, pa.Array]]:
-    """Per referenced kind: looked-up columns aligned with the batch (null when absent)."""
+    """Per referenced kind: looked-up columns aligned with the batch (null when absent).
+
+    Only the columns the batch can use are looked up (``id`` alone is answered from the
+    external id index without reading the table's rows); keys are looked up in sorted order
+    so each query reads neighbouring index pages."""
     resolved: dict[str, dict[str, pa.Array]] = {}
     for column, ref_kind in _REF_COLUMNS.items():
         keys = batch.columns.get(column)
         if keys is None:
             continue
-        wanted = _LOOKUPS[ref_kind][1]
-        unique = [k for k in pc.unique(keys).to_pylist() if k is not None]
-        found = cache.lookup(rt, ref_kind, unique) if unique else {}
-        missing = pc.and_(
-            pc.is_valid(keys),
-            pc.invert(pc.is_in(keys, value_set=pa.array(list(found), pa.string()))),
-        )
+        wanted = _needed_columns(kind, ref_kind, batch)
+        unique = pc.drop_null(pc.unique(keys))
+        unique = unique.take(pc.sort_indices(unique)).to_pylist()
+        if not unique:
+            found_keys: list[str] = []
+            found_columns: list[list[Any]] = [[] for _ in wanted]
+        elif ref_kind in _UNCACHED:
+            table = _LOOKUPS[ref_kind][0]
+            found_keys, found_columns = bulk.lookup_columns(rt.db, table, unique, wanted)
+        else:
+            found = cache.lookup(rt, ref_kind, unique, wanted)
+            found_keys = list(found)
+            rows = list(found.values())
+            found_columns = [list(c) for c in zip(*rows, strict=True)] if rows else []
+            found_columns = found_columns or [[] for _ in wanted]
+        value_set = pa.array(found_keys, pa.string())
+        index = pc.index_in(keys, value_set=value_set)
+        missing = pc.and_(pc.is_valid(keys), pc.is_null(index))
         batch.flag_mask(missing, column, keys, f"no {_NOUN[ref_kind]} with this external id")
-        index = pc.index_in(keys, value_set=pa.array(list(found), pa.string()))
-        rows = list(found.values())
         resolved[ref_kind] = {
-            name: pa.array([r[i] for r in rows]).take(index) if rows else pa.nulls(batch.n)
-            for i, name in enumerate(wanted)
+            name: pa.array(values).take(index) if found_keys else pa.nulls(batch.n)
+            for name, values in zip(wanted, found_columns, strict=True)
         }
     return resolved
+
+
+def _needed_columns(kind: str, ref_kind: str, batch: CheckedBatch) -> tuple[str, ...]:
+    """The looked-up columns that can fill something: ``id`` always, an inherited column
+    only when the batch leaves it out or blank somewhere."""
+    wanted = _LOOKUPS[ref_kind][1]
+    if kind != "responses" or ref_kind == "employees":
+        return wanted
+    cols = batch.columns
+
+    def blank(name: str) -> bool:
+        array = cols.get(name)
+        return array is None or array.null_count > 0
+
+    if ref_kind == "customers":
+        return tuple(c for c in wanted if c == "id" or blank(c))
+    needs = {
+        "customer_id": blank("customer_external_id"),
+        "employee_id": blank("employee_external_id"),
+        "touchpoint": blank("touchpoint"),
+        "journey": blank("touchpoint"),
+        "stage": blank("touchpoint"),
+    }
+    return tuple(c for c in wanted if c == "id" or needs.get(c, blank(c)))
 
 
 def _placement(taxonomy: Taxonomy, touchpoints: pa.Array) -> tuple[pa.Array, pa.Array, pa.Array]:
@@ -223,10 +273,11 @@ def _derive_response(
     interaction = refs.get("interactions", {})
     customer = refs.get("customers", {})
     if interaction:
-        cols["customer_id"] = _coalesce_ids(customer.get("id"), interaction["customer_id"])
+        # an interaction column absent from ``refs`` was not needed (see _needed_columns)
+        cols["customer_id"] = _coalesce_ids(customer.get("id"), interaction.get("customer_id"), n)
         cols["interaction_id"] = interaction["id"]
         cols["employee_id"] = _coalesce_ids(
-            refs.get("employees", {}).get("id"), interaction["employee_id"]
+            refs.get("employees", {}).get("id"), interaction.get("employee_id"), n
         )
     touchpoint = _coalesce(
         cols.get("touchpoint"), interaction.get("touchpoint"), pa.nulls(n, pa.string())
@@ -244,7 +295,8 @@ def _derive_response(
         cols[name] = _coalesce(*inherited, pa.nulls(n, pa.string()))
 
 
-def _coalesce_ids(first: pa.Array | None, second: pa.Array) -> pa.Array:
-    if first is None:
-        return second
-    return pc.coalesce(first.cast(pa.int64()), second.cast(pa.int64()))
+def _coalesce_ids(first: pa.Array | None, second: pa.Array | None, n: int) -> pa.Array:
+    present = [a.cast(pa.int64()) for a in (first, second) if a is not None]
+    if not present:
+        return pa.nulls(n, pa.int64())
+    return pc.coalesce(*present) if len(present) > 1 else present[0]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import time
-from collections.abc import Callable
-from contextlib import nullcontext
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -14,7 +15,13 @@ from cxm.domain.errors import ValidationFailed
 from cxm.services import comment_analysis, mirror
 from cxm.services.ingest.columns import KINDS
 from cxm.services.ingest.enrichment import ReferenceCache, WritePlan, prepare_write
-from cxm.services.ingest.readers import ParquetSource, RawBatch, open_source, records_to_columns
+from cxm.services.ingest.readers import (
+    ParquetSource,
+    RawBatch,
+    Source,
+    open_source,
+    records_to_columns,
+)
 from cxm.services.ingest.summary import ImportRunView, ImportSummary, Reject, RejectLog
 from cxm.services.ingest.validation import check_batch
 from cxm.services.runtime import Runtime
@@ -53,41 +60,111 @@ def import_file(
     ``<file>.rejects.txt``), one line per problem. New comments are analysed afterwards
     unless ``analyse_comments`` is False (then the server's job or ``cxm text analyse``
     picks them up)."""
-    check_kind(kind)
     started = time.perf_counter()
-    source = open_source(path, kind)
+    summary = import_files(
+        rt,
+        kind,
+        [path],
+        rejects_paths=[rejects_path],
+        on_progress=on_progress,
+        refresh_mirror=refresh_mirror,
+        analyse_comments=analyse_comments,
+    )[0]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def import_files(
+    rt: Runtime,
+    kind: str,
+    paths: Sequence[Path],
+    *,
+    rejects_paths: Sequence[Path | None] | None = None,
+    on_progress: Progress | None = None,
+    refresh_mirror: bool = True,
+    analyse_comments: bool = True,
+) -> list[ImportSummary]:
+    """Import several files of one kind as one command, one summary (and import run) each.
+
+    Every file is opened and checked first: if one cannot be imported at all, MalformedFile
+    is raised and nothing is written. Whether the load is large enough to defer the table's
+    indexes is decided on all the files together, and the indexes are rebuilt once at the
+    end (not after every file). ``on_progress`` gets the position within the current file.
+    The mirror is refreshed and comments analysed once, after the last file."""
+    check_kind(kind)
+    if rejects_paths is not None and len(rejects_paths) != len(paths):
+        raise ValueError("one rejects path (or None) per file")
+    sources: list[Source] = []
+    try:
+        for path in paths:
+            sources.append(open_source(path, kind))
+        bulk.restore_indexes(rt.db, kind)  # an earlier load may have died with them dropped
+        incoming = sum(s.total or 0 for s in sources if s.unit == "rows")
+        defer = bulk.worth_bulk_load(rt.db, kind, incoming)
+        cache = ReferenceCache()
+        summaries: list[ImportSummary] = []
+        with _fewer_collections(), bulk.bulk_load(rt.db, kind) if defer else nullcontext():
+            for i, source in enumerate(sources):
+                rejects = rejects_paths[i] if rejects_paths is not None else None
+                summaries.append(_import_source(rt, kind, source, rejects, on_progress, cache))
+    finally:
+        for source in sources:
+            source.close()
+    accepted = sum(s.accepted for s in summaries)
+    if analyse_comments and kind == "responses" and accepted:
+        _analyse_comments(rt, inline=True)
+    if refresh_mirror and accepted:
+        _refresh_mirror(rt, summaries)
+    return summaries
+
+
+@contextmanager
+def _fewer_collections() -> Iterator[None]:
+    """Run the garbage collector rarely during a file import: every batch allocates some
+    100 k tuples and lists (rows, looked-up keys) that die young, and with the default
+    threshold the collector ran ~1,700 times per 300 k rows, re-scanning the reference
+    cache each time (1.3-1.5 s of 4.5 s of preparation, measured)."""
+    before = gc.get_threshold()
+    gc.set_threshold(100_000, 20, 100)
+    try:
+        yield
+    finally:
+        gc.set_threshold(*before)
+
+
+def _import_source(
+    rt: Runtime,
+    kind: str,
+    source: Source,
+    rejects_path: Path | None,
+    on_progress: Progress | None,
+    cache: ReferenceCache,
+) -> ImportSummary:
+    """Import one opened file: its own import run, rejects file and summary."""
+    started = time.perf_counter()
+    path = source.path
     rejects_path = rejects_path or default_rejects_path(path)
     rejects_path.unlink(missing_ok=True)  # a stale file from an earlier run would mislead
     summary = ImportSummary(kind=kind, source=str(path))
     if isinstance(source, ParquetSource):
         summary.ignored_columns = source.ignored_columns()
     log = RejectLog(summary, rejects_path)
-    bulk.restore_indexes(rt.db, kind)  # an earlier load may have died with them dropped
     summary.run_id = bulk.start_import_run(rt.db, kind, str(path.resolve()))
     status = "failed"
-    defer = source.unit == "rows" and bulk.worth_bulk_load(rt.db, kind, source.total or 0)
     try:
-        cache = ReferenceCache()
         prepared = (
             _prepare(rt, kind, raw, "import", source.position, cache)
             for raw in source.batches(rt.settings.import_batch_size)
         )
-        with bulk.bulk_load(rt.db, kind) if defer else nullcontext():
-            for batch in prepared:
-                _write_batch(rt, kind, batch, summary, log)
-                if on_progress is not None:
-                    on_progress(batch.position, source.total)
+        for batch in prepared:
+            _write_batch(rt, kind, batch, summary, log)
+            if on_progress is not None:
+                on_progress(batch.position, source.total)
         status = summary.status
     finally:
         log.close()
-        source.close()
         summary.seconds = time.perf_counter() - started
         _finish(rt, summary, status)
-    if analyse_comments and kind == "responses" and summary.accepted:
-        _analyse_comments(rt, inline=True)
-    if refresh_mirror and summary.accepted:
-        _refresh_mirror(rt, summary)
-    summary.seconds = time.perf_counter() - started
     return summary
 
 
@@ -133,7 +210,7 @@ def import_records(
     if kind == "responses" and summary.accepted:
         _analyse_comments(rt, inline=refresh_mirror)
     if refresh_mirror and summary.accepted:
-        _refresh_mirror(rt, summary)
+        _refresh_mirror(rt, [summary])
     return summary
 
 
@@ -215,12 +292,13 @@ def _analyse_comments(rt: Runtime, *, inline: bool) -> None:
         log.exception("analysing imported comments failed")
 
 
-def _refresh_mirror(rt: Runtime, summary: ImportSummary) -> None:
+def _refresh_mirror(rt: Runtime, summaries: list[ImportSummary]) -> None:
     """Bring the analytical copy up to date; the import stands even if this fails."""
     try:
         mirror.refresh_mirror(rt)
     except Exception as exc:  # committed rows must not be reported as failed
-        summary.mirror_error = f"{type(exc).__name__}: {exc}"
+        for summary in summaries:
+            summary.mirror_error = f"{type(exc).__name__}: {exc}"
 
 
 def recent_imports(rt: Runtime, limit: int = 20) -> list[ImportRunView]:

@@ -1,0 +1,186 @@
+"""Large loads of several files: the bulk mode spans the whole command, foreign keys are
+checked by the load itself, and what the looked-up references fill in is unchanged."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import inspect
+
+from cxm.domain.errors import MalformedFile
+from cxm.services.ingest import import_files, import_records
+from cxm.services.runtime import Runtime
+from cxm.store import bulk
+
+
+def index_names(rt: Runtime) -> set[str]:
+    with rt.db.read() as conn:
+        return {ix["name"] for ix in inspect(conn).get_indexes("responses")}
+
+
+def count(rt: Runtime, table: str) -> int:
+    return bulk.count_rows(rt.db, table)
+
+
+def response_file(path: Path, ids: range, customers: list[str | None]) -> Path:
+    pq.write_table(
+        pa.table(
+            {
+                "external_id": [f"R{i}" for i in ids],
+                "customer_external_id": pa.array(
+                    [customers[i % len(customers)] for i in ids], pa.string()
+                ),
+                "responded_at": pa.array(list(ids), pa.timestamp("s")),
+                "nps": pa.array([i % 11 for i in ids], pa.int16()),
+            }
+        ),
+        path,
+    )
+    return path
+
+
+@pytest.fixture
+def small_bulk(monkeypatch: pytest.MonkeyPatch, sqlite_runtime: Runtime) -> Runtime:
+    monkeypatch.setattr(bulk, "BULK_MIN_ROWS", 10)
+    sqlite_runtime.settings.import_batch_size = 10
+    import_records(
+        sqlite_runtime,
+        "customers",
+        [{"external_id": "C1", "segment": "senior"}, {"external_id": "C2", "segment": "young"}],
+    )
+    return sqlite_runtime
+
+
+def test_bulk_mode_spans_every_file_of_the_command(small_bulk: Runtime, tmp_path: Path) -> None:
+    rt = small_bulk
+    paths = [
+        response_file(tmp_path / f"r{n}.parquet", range(n * 30, n * 30 + 30), ["C1"])
+        for n in range(3)
+    ]
+    seen: list[bool] = []
+    summaries = import_files(
+        rt,
+        "responses",
+        paths,
+        refresh_mirror=False,
+        on_progress=lambda *_: seen.append("ix_responses_responded_at" in index_names(rt)),
+    )
+    # each file alone would be under 10 % of the table by the third one; together they defer
+    assert [s.inserted for s in summaries] == [30, 30, 30]
+    assert [s.source for s in summaries] == [str(p) for p in paths]
+    assert len(seen) == 9 and not any(seen)
+    assert set(bulk.DEFERRABLE_INDEXES["responses"]) <= index_names(rt)
+    assert rt.db.foreign_keys is True
+    again = import_files(rt, "responses", paths[:1], refresh_mirror=False)
+    assert (again[0].inserted, again[0].updated) == (0, 30)
+    assert count(rt, "responses") == 90
+
+
+def test_one_malformed_file_stops_the_command_before_any_write(
+    small_bulk: Runtime, tmp_path: Path
+) -> None:
+    good = response_file(tmp_path / "good.parquet", range(30), ["C1"])
+    bad = tmp_path / "bad.parquet"
+    bad.write_bytes(b"not parquet")
+    with pytest.raises(MalformedFile):
+        import_files(small_bulk, "responses", [good, bad], refresh_mirror=False)
+    assert count(small_bulk, "responses") == 0
+
+
+def test_bulk_load_checks_references_only_after_another_connection_wrote(
+    small_bulk: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rt = small_bulk
+    checks: list[str] = []
+    real = bulk._check_references
+
+    def counting(conn: Any, table_name: str, *args: Any) -> None:
+        checks.append(table_name)
+        real(conn, table_name, *args)
+
+    monkeypatch.setattr(bulk, "_check_references", counting)
+    path = response_file(tmp_path / "r.parquet", range(40), ["C1", "C2"])
+    import_files(rt, "responses", [path], refresh_mirror=False)
+    assert checks == []  # nothing else wrote: the looked-up ids still exist
+
+    def delete_c2_elsewhere(*_: Any) -> None:
+        # another process (foreign keys off, as sqlite3 opens by default) deletes a
+        # customer the load has already looked up and cached
+        con = sqlite3.connect(rt.settings.data_dir / "cxm.sqlite3")
+        con.execute("DELETE FROM customers WHERE external_id = 'C2'")
+        con.commit()
+        con.close()
+
+    later = response_file(tmp_path / "later.parquet", range(100, 140), ["C1", "C2"])
+    calls = iter([delete_c2_elsewhere])
+    with pytest.raises(bulk.MissingReference):
+        import_files(
+            rt,
+            "responses",
+            [later],
+            refresh_mirror=False,
+            on_progress=lambda *a: next(calls, lambda *_: None)(*a),
+        )
+    assert checks  # the batch after the foreign commit was checked and refused
+    assert count(rt, "responses") == 40 + 10  # the batches before it stand
+    with rt.db.read() as conn:
+        dangling = conn.exec_driver_sql(
+            "SELECT count(*) FROM responses r LEFT JOIN customers c ON c.id = r.customer_id "
+            "WHERE r.external_id IN ('R110', 'R111', 'R113', 'R115', 'R117', 'R119', 'R121') "
+            "AND c.id IS NULL"
+        ).scalar_one()
+    assert dangling == 0
+    assert rt.db.foreign_keys is True
+    assert set(bulk.DEFERRABLE_INDEXES["responses"]) <= index_names(rt)
+
+
+def test_references_fill_only_what_a_row_leaves_blank(runtime: Runtime, tmp_path: Path) -> None:
+    import_records(runtime, "customers", [{"external_id": "C1", "segment": "senior"}])
+    import_records(
+        runtime,
+        "employees",
+        [{"external_id": "E1", "name": "Ewa", "department": "complaints", "role": "specialist"}],
+    )
+    import_records(
+        runtime,
+        "interactions",
+        [
+            {
+                "external_id": "I1",
+                "customer_external_id": "C1",
+                "occurred_at": "2025-02-01",
+                "touchpoint": "telesales",
+                "employee_external_id": "E1",
+                "channel": "call_center",
+            }
+        ],
+    )
+    path = tmp_path / "r.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "external_id": ["A", "B"],
+                "interaction_external_id": ["I1", "I1"],
+                "customer_external_id": pa.array([None, None], pa.string()),
+                "responded_at": pa.array([1, 2], pa.timestamp("s")),
+                "nps": pa.array([1, 2], pa.int16()),
+                "touchpoint": ["store_sale", "store_sale"],
+                "channel": ["chat", "chat"],
+                "segment": ["young", "young"],
+            }
+        ),
+        path,
+    )
+    import_files(runtime, "responses", [path], refresh_mirror=False)
+    with runtime.db.read() as conn:
+        got = conn.exec_driver_sql(
+            "SELECT r.touchpoint, r.journey, r.channel, r.segment, r.customer_id = i.customer_id,"
+            " r.employee_id = i.employee_id, r.interaction_id = i.id"
+            " FROM responses r, interactions i ORDER BY r.external_id"
+        ).all()
+    assert [tuple(r) for r in got] == [("store_sale", "buy", "chat", "young", 1, 1, 1)] * 2
