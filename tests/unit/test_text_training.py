@@ -21,7 +21,7 @@ from cxm.text.evaluation import (
     to_label_set,
 )
 from cxm.text.sentiment import Sentiment
-from cxm.text.training import cross_validate, load_trained_model, train_model
+from cxm.text.training import LexiconFeatures, cross_validate, load_trained_model, train_model
 
 # A made-up domain where the words mean something only this company knows.
 POSITIVE = [f"zamówienie {i} przyszło w kolorze zielonym, model zeta" for i in range(12)]
@@ -161,3 +161,12 @@ def test_cli_reports_a_missing_file_as_an_error(tmp_path: Path) -> None:
     args = ["text", "evaluate", str(tmp_path / "none.csv"), "--text-column", "a"]
     result = CliRunner().invoke(cli(), [*args, "--label-column", "b"])
     assert result.exit_code == 1
+
+
+def test_lexicon_features_give_the_builtin_reading_of_each_text() -> None:
+    matrix = LexiconFeatures("pl").fit([]).transform(["Świetna obsługa", "Fatalna obsługa", ""])
+    rows = matrix.toarray()
+    assert rows.shape == (3, 6)
+    assert rows[0][0] > 0 > rows[1][0] and rows[2][0] == 0
+    assert rows[0][1] > 0 and rows[1][2] > 0
+    assert list(rows[2][3:]) == [0.0, 1.0, 0.0]  # an empty text reads neutral
