@@ -35,6 +35,7 @@ SYSTEM = Principal(user_id=0, username="cli", role="admin")
 
 
 def _runtime() -> Runtime:
+    """The runtime of one command; use it as ``with _runtime() as rt:`` so it is closed."""
     return open_runtime(get_settings())
 
 
@@ -52,13 +53,13 @@ def list_ideas(
     status: str | None = typer.Option(None, "--status", help="Only this status."),
 ) -> None:
     """Ideas, newest first (or by relevance with --q)."""
-    rt = _runtime()
-    with cxm_errors():
-        found = ideas.list_ideas(rt, SYSTEM, status=status, q=q)
-    table = Table("id", "status", "votes", "title")
-    for i in found:
-        table.add_row(str(i.id), i.status, str(i.votes), i.title)
-    console.print(table)
+    with _runtime() as rt:
+        with cxm_errors():
+            found = ideas.list_ideas(rt, SYSTEM, status=status, q=q)
+        table = Table("id", "status", "votes", "title")
+        for i in found:
+            table.add_row(str(i.id), i.status, str(i.votes), i.title)
+        console.print(table)
 
 
 @ideas_app.command("status")
@@ -70,21 +71,21 @@ def set_status(
     implemented_on: str | None = typer.Option(None, "--on", help="Implementation day."),
 ) -> None:
     """Move an idea in the workflow (as the first administrator); e-mails go out."""
-    rt = _runtime()
-    with cxm_errors():
-        ideas.change_status(
-            rt,
-            _system(rt),
-            idea_id,
-            status,
-            note=note,
-            merged_into=merged_into,
-            implemented_on=date.fromisoformat(implemented_on) if implemented_on else None,
+    with _runtime() as rt:
+        with cxm_errors():
+            ideas.change_status(
+                rt,
+                _system(rt),
+                idea_id,
+                status,
+                note=note,
+                merged_into=merged_into,
+                implemented_on=date.fromisoformat(implemented_on) if implemented_on else None,
+            )
+            sent = notifications.deliver_outbox(rt)
+        console.print(
+            f"idea {idea_id}: {status} · e-mails sent {sent['sent']}, failed {sent['failed']}"
         )
-        sent = notifications.deliver_outbox(rt)
-    console.print(
-        f"idea {idea_id}: {status} · e-mails sent {sent['sent']}, failed {sent['failed']}"
-    )
 
 
 @pulse_app.command("round")
@@ -100,17 +101,17 @@ def new_round(
     ),
 ) -> None:
     """Open a pulse round asking an employee-pulse survey (optionally recurring)."""
-    rt = _runtime()
-    with cxm_errors():
-        round_id = pulse_rounds.create_round(
-            rt,
-            title,
-            date.fromisoformat(opens_on),
-            date.fromisoformat(closes_on),
-            survey=survey,
-            repeat_days=repeat_days,
-        )
-    console.print(f"pulse round {round_id}")
+    with _runtime() as rt:
+        with cxm_errors():
+            round_id = pulse_rounds.create_round(
+                rt,
+                title,
+                date.fromisoformat(opens_on),
+                date.fromisoformat(closes_on),
+                survey=survey,
+                repeat_days=repeat_days,
+            )
+        console.print(f"pulse round {round_id}")
 
 
 @pulse_app.command("results")
@@ -121,14 +122,14 @@ def results(
     csv_out: Path | None = typer.Option(None, "--csv", help="Write CSV here."),
 ) -> None:
     """A round's results; groups below CXM_PULSE_MIN_GROUP are suppressed."""
-    rt = _runtime()
-    where = {"department": department} if department else {}
-    with cxm_errors():
-        result = pulse.pulse_results(rt, SYSTEM, round_id, where, by)
-    text = pulse.export_csv(result)
-    if csv_out is not None:
-        csv_out.write_text(text, encoding="utf-8")
-    console.print(text, markup=False)
+    with _runtime() as rt:
+        where = {"department": department} if department else {}
+        with cxm_errors():
+            result = pulse.pulse_results(rt, SYSTEM, round_id, where, by)
+        text = pulse.export_csv(result)
+        if csv_out is not None:
+            csv_out.write_text(text, encoding="utf-8")
+        console.print(text, markup=False)
 
 
 @training_app.command("course")
@@ -140,12 +141,12 @@ def course(
     valid_months: int | None = typer.Option(None, "--valid-months"),
 ) -> None:
     """Add or update a course."""
-    rt = _runtime()
-    with cxm_errors():
-        training.ensure_course(
-            rt, key, title_pl, title_en, required=not optional, valid_months=valid_months
-        )
-    console.print(f"course {key}")
+    with _runtime() as rt:
+        with cxm_errors():
+            training.ensure_course(
+                rt, key, title_pl, title_en, required=not optional, valid_months=valid_months
+            )
+        console.print(f"course {key}")
 
 
 @training_app.command("complete")
@@ -155,42 +156,46 @@ def complete(
     on: str | None = typer.Option(None, "--on", help="Day (default today)."),
 ) -> None:
     """Record completions of a course."""
-    rt = _runtime()
-    day = date.fromisoformat(on) if on else common.now().date()
-    with cxm_errors():
-        added = training.record_completions(rt, course_key, [(e, day) for e in employee])
-    console.print(f"{added} completions recorded")
+    with _runtime() as rt:
+        day = date.fromisoformat(on) if on else common.now().date()
+        with cxm_errors():
+            added = training.record_completions(rt, course_key, [(e, day) for e in employee])
+        console.print(f"{added} completions recorded")
 
 
 @training_app.command("coverage")
 def coverage_command() -> None:
     """Coverage by department (back office marked)."""
-    rt = _runtime()
-    table = Table("department", "back office", "employees", "trained", "%")
-    for c in training.coverage(rt):
-        share = f"{c.share:.1f}" if c.share is not None else "—"
-        table.add_row(
-            c.department, "yes" if c.back_office else "", str(c.employees), str(c.trained), share
-        )
-    console.print(table)
+    with _runtime() as rt:
+        table = Table("department", "back office", "employees", "trained", "%")
+        for c in training.coverage(rt):
+            share = f"{c.share:.1f}" if c.share is not None else "—"
+            table.add_row(
+                c.department,
+                "yes" if c.back_office else "",
+                str(c.employees),
+                str(c.trained),
+                share,
+            )
+        console.print(table)
 
 
 @training_app.command("remind")
 def remind() -> None:
     """E-mail employees who are due (once a month each), then deliver."""
-    rt = _runtime()
-    queued = training.queue_reminders(rt)
-    sent = notifications.deliver_outbox(rt)
-    console.print(f"{queued} reminders queued · sent {sent['sent']}, failed {sent['failed']}")
+    with _runtime() as rt:
+        queued = training.queue_reminders(rt)
+        sent = notifications.deliver_outbox(rt)
+        console.print(f"{queued} reminders queued · sent {sent['sent']}, failed {sent['failed']}")
 
 
 @news_app.command("send")
 def send_news(days: int = typer.Option(7, "--days", help="News of the last N days.")) -> None:
     """E-mail the news digest to every employee (once per ISO week), then deliver."""
-    rt = _runtime()
-    queued = news.queue_news_digest(rt, days=days)
-    sent = notifications.deliver_outbox(rt)
-    console.print(f"{queued} digests queued · sent {sent['sent']}, failed {sent['failed']}")
+    with _runtime() as rt:
+        queued = news.queue_news_digest(rt, days=days)
+        sent = notifications.deliver_outbox(rt)
+        console.print(f"{queued} digests queued · sent {sent['sent']}, failed {sent['failed']}")
 
 
 @people_app.command("link")
@@ -199,18 +204,18 @@ def link(
     employee: str | None = typer.Argument(None, help="Employee external id; none: unlink."),
 ) -> None:
     """Say which employee a dashboard user is."""
-    rt = _runtime()
-    with cxm_errors():
-        common.link_user(rt, username, employee)
-    console.print(f"{username} → {employee or '—'}")
+    with _runtime() as rt:
+        with cxm_errors():
+            common.link_user(rt, username, employee)
+        console.print(f"{username} → {employee or '—'}")
 
 
 @people_app.command("jobs")
 def run_jobs() -> None:
     """Queue due digests, news and reminders and deliver the outbox (what serve runs)."""
-    rt = _runtime()
-    counts = jobs.run_people_jobs(rt)
-    console.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
+    with _runtime() as rt:
+        counts = jobs.run_people_jobs(rt)
+        console.print(" · ".join(f"{k} {v}" for k, v in counts.items()))
 
 
 def register(app: typer.Typer) -> None:
