@@ -145,9 +145,11 @@ def _name_sub(match: re.Match[str]) -> str:
     return match.group(0)[: match.start("name") - match.start()] + PLACEHOLDERS["name"]
 
 
-_STEPS: tuple[Callable[[str], str], ...] = (
-    _replace(_EMAIL, "email", None),
-    _replace(_IBAN, "account", iban_valid),
+_EMAIL_STEP = _replace(_EMAIL, "email", None)
+_IBAN_STEP = _replace(_IBAN, "account", iban_valid)
+# every other identifier has at least nine digits, with at most a few separators between
+_NINE_DIGITS = re.compile(r"\d(?:[\s.()+/-]{0,4}\d){8}")
+_DIGIT_STEPS: tuple[Callable[[str], str], ...] = (
     _replace(_ACCOUNT, "account", lambda s: iban_valid("PL" + _digits(s))),
     _replace(_CARD, "card", lambda s: 13 <= len(_digits(s)) <= 19 and luhn_valid(_digits(s))),
     _replace(_PESEL, "pesel", pesel_valid),
@@ -162,9 +164,13 @@ _SALUTATION_STARTS = ("pan", "pań", "mr", "ms", "miss", "mx", "dr", "prof")
 
 def redact(text: str) -> str:
     """``text`` with personal data replaced by placeholders such as ``[PESEL]``."""
-    if "@" in text or _HAS_DIGIT.search(text):
-        for step in _STEPS:
-            text = step(text)
+    if "@" in text:
+        text = _EMAIL_STEP(text)
+    if _HAS_DIGIT.search(text):
+        text = _IBAN_STEP(text)
+        if _NINE_DIGITS.search(text):
+            for step in _DIGIT_STEPS:
+                text = step(text)
     lowered = text.lower()
     if not any(start in lowered for start in _SALUTATION_STARTS):
         return text

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from cxm.text.lemmas import lemmatise
 from cxm.text.lexicon import EMOTIONS, Entry, Lexicon, load_lexicon, load_rules, lookup, negate
@@ -73,6 +72,7 @@ def collect_evidence(tokens: list[Token], language: str, lexicon: Lexicon) -> Ev
     letters = [t.text for t in tokens if t.kind == "word"]
     shouting = bool(letters) and all(w.isupper() for w in letters if len(w) > 1)
     n = len(tokens)
+    words = _WORD_CACHES.setdefault((lexicon.languages, lemma_lang), {})
     i = 0
     while i < n:
         token = tokens[i]
@@ -97,7 +97,14 @@ def collect_evidence(tokens: list[Token], language: str, lexicon: Lexicon) -> Ev
             i += 1
             continue
         word = token.lower
-        phrase = _match_phrase(tokens, i, lexicon, lemma_lang)
+        info = words.get(word)
+        if info is None:
+            info = _word_info(lexicon, word, lemma_lang)
+            if len(words) >= _WORD_CACHE_SIZE:
+                words.clear()
+            words[word] = info
+        tails, entry = info
+        phrase = _match_tails(tokens, i, tails, lemma_lang) if tails is not None else None
         if phrase is not None:
             length, entry = phrase
             valence = entry.valence * _intensity(tokens, i, lexicon)
@@ -127,7 +134,6 @@ def collect_evidence(tokens: list[Token], language: str, lexicon: Lexicon) -> Ev
         if word in lexicon.intensifiers and _sentiment_follows(tokens, i, lexicon, lemma_lang):
             i += 1
             continue
-        entry = lookup(lexicon, word, lemma_lang)
         if entry is None or entry.valence == 0:
             i += 1
             continue
@@ -196,12 +202,21 @@ def analyse_sentiment(text: str, language: str = "und") -> Sentiment:
     return score_of(collect_evidence(tokenise(text), language, lexicon))
 
 
-def _match_phrase(
-    tokens: list[Token], i: int, lexicon: Lexicon, language: str
+_Tails = list[tuple[tuple[str, ...], Entry]]
+# per (lexicon languages, lemma language): word -> (phrases it starts, its own entry)
+_WORD_CACHES: dict[tuple[tuple[str, ...], str], dict[str, tuple[_Tails | None, Entry | None]]] = {}
+_WORD_CACHE_SIZE = 200_000
+
+
+def _word_info(lexicon: Lexicon, word: str, language: str) -> tuple[_Tails | None, Entry | None]:
+    phrases = lexicon.phrases
+    tails = phrases.get(word) or phrases.get(lemmatise(word, language)) or None
+    return tails, lookup(lexicon, word, language)
+
+
+def _match_tails(
+    tokens: list[Token], i: int, tails: _Tails, language: str
 ) -> tuple[int, Entry] | None:
-    tails = _phrase_tails(lexicon.languages, tokens[i].lower, language)
-    if tails is None:
-        return None
     for tail, entry in tails:
         end = i + 1 + len(tail)
         if end > len(tokens):
@@ -217,15 +232,6 @@ def _match_phrase(
         if ok:
             return 1 + len(tail), entry
     return None
-
-
-@lru_cache(maxsize=200_000)
-def _phrase_tails(
-    languages: tuple[str, ...], word: str, language: str
-) -> list[tuple[tuple[str, ...], Entry]] | None:
-    """The phrases that start with ``word`` (as written or by its lemma), if any."""
-    phrases = load_lexicon(languages).phrases
-    return phrases.get(word) or phrases.get(lemmatise(word, language)) or None
 
 
 def _intensity(tokens: list[Token], i: int, lexicon: Lexicon) -> float:

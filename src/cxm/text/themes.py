@@ -98,10 +98,25 @@ def default_theme_dictionary() -> ThemeDictionary:
 
 def word_forms(tokens: Sequence[Token], language: str) -> list[frozenset[str]]:
     """For each word token: its lower-case form and its lemma(s)."""
-    return [_forms_of(t.lower, language) for t in tokens if t.kind == "word"]
+    cache = _FORMS.setdefault(language, {})
+    out: list[frozenset[str]] = []
+    for token in tokens:
+        if token.kind != "word":
+            continue
+        forms = cache.get(token.lower)
+        if forms is None:
+            if len(cache) >= _FORMS_CACHE_SIZE:
+                cache.clear()
+            forms = cache[token.lower] = _forms_of(token.lower, language)
+        out.append(forms)
+    return out
 
 
-@lru_cache(maxsize=200_000)
+# per language: word -> its forms (a plain dict: cheaper than a cached call per word)
+_FORMS: dict[str, dict[str, frozenset[str]]] = {}
+_FORMS_CACHE_SIZE = 200_000
+
+
 def _forms_of(word: str, language: str) -> frozenset[str]:
     languages = (language,) if language in _LANGUAGES else _LANGUAGES
     forms = {word}

@@ -40,9 +40,9 @@ def tokenise(text: str) -> list[Token]:
     tokens: list[Token] = []
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "punct"
-        value = match.group(kind)
+        value = match.group()
         if kind == "hashtag":
-            kind = "word"
+            kind, value = "word", value[1:]
         elif kind == "word" and "’" in value:
             value = value.replace("’", "'")
         tokens.append(Token(value, value.lower(), kind))
