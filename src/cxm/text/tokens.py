@@ -38,6 +38,7 @@ class Token(NamedTuple):
 def tokenise(text: str) -> list[Token]:
     """Split ``text`` into tokens; hashtags become words (without the #)."""
     tokens: list[Token] = []
+    make = tuple.__new__  # Token(...) without the keyword-handling wrapper: hot path
     for match in _TOKEN.finditer(text):
         kind = match.lastgroup or "punct"
         value = match.group()
@@ -45,7 +46,7 @@ def tokenise(text: str) -> list[Token]:
             kind, value = "word", value[1:]
         elif kind == "word" and "’" in value:
             value = value.replace("’", "'")
-        tokens.append(Token(value, value.lower(), kind))
+        tokens.append(make(Token, (value, value.lower(), kind)))
     return tokens
 
 
