@@ -14,7 +14,7 @@ from cxm.cli.output import console, cxm_errors
 from cxm.domain.access import Principal
 from cxm.domain.errors import ValidationFailed
 from cxm.services.loop import cases, jobs, notifications, rules, setup, standards
-from cxm.services.runtime import Runtime, open_runtime
+from cxm.services.runtime import open_runtime
 
 cases_app = typer.Typer(help="Cases, alert rules, routing, webhooks and notifications.",
                         no_args_is_help=True)  # fmt: skip
@@ -45,10 +45,6 @@ def _show(rows: list[dict[str, Any]], columns: list[str], output: str, title: st
     console.print(table)
 
 
-def _rt() -> Runtime:
-    return open_runtime()
-
-
 # --- cases -------------------------------------------------------------------------------------
 @cases_app.command("list")
 def list_command(
@@ -60,8 +56,8 @@ def list_command(
     output: str = FORMAT,
 ) -> None:
     """List cases, newest first."""
-    with cxm_errors():
-        rows = cases.list_cases(_rt(), OPERATOR, status=status, department=department,
+    with cxm_errors(), open_runtime() as rt:
+        rows = cases.list_cases(rt, OPERATOR, status=status, department=department,
                                 owner=owner, open_only=open_only, limit=limit)  # fmt: skip
         _show(rows, ["id", "status", "priority", "department", "owner", "opened_at",
                      "resolution_due", "title"], output, "Cases")  # fmt: skip
@@ -70,8 +66,8 @@ def list_command(
 @cases_app.command("show")
 def show_command(case_id: int) -> None:
     """A case with its history (JSON)."""
-    with cxm_errors():
-        console.print_json(json.dumps(cases.get_case(_rt(), case_id, OPERATOR), default=str))
+    with cxm_errors(), open_runtime() as rt:
+        console.print_json(json.dumps(cases.get_case(rt, case_id, OPERATOR), default=str))
 
 
 @cases_app.command("open")
@@ -84,8 +80,8 @@ def open_command(
     customer: str | None = typer.Option(None, help="The customer's external id."),
 ) -> None:
     """Open a case by hand (routed like the others)."""
-    with cxm_errors():
-        case = cases.open_case(_rt(), OPERATOR, title=title, department=department,
+    with cxm_errors(), open_runtime() as rt:
+        case = cases.open_case(rt, OPERATOR, title=title, department=department,
                                touchpoint=touchpoint, priority=priority,
                                kind="complaint" if complaint else "feedback",
                                customer_external_id=customer)  # fmt: skip
@@ -95,23 +91,23 @@ def open_command(
 @cases_app.command("status")
 def status_command(case_id: int, status: str, note: str | None = typer.Option(None)) -> None:
     """Move a case to STATUS (in_progress on a resolved/closed case reopens it)."""
-    with cxm_errors():
-        case = cases.change_status(_rt(), case_id, status, OPERATOR, note=note)
+    with cxm_errors(), open_runtime() as rt:
+        case = cases.change_status(rt, case_id, status, OPERATOR, note=note)
         console.print(f"case {case_id}: {case['status']}")
 
 
 @cases_app.command("note")
 def note_command(case_id: int, text: str) -> None:
     """Add a note to a case."""
-    with cxm_errors():
-        cases.add_note(_rt(), case_id, text, OPERATOR)
+    with cxm_errors(), open_runtime() as rt:
+        cases.add_note(rt, case_id, text, OPERATOR)
 
 
 @cases_app.command("rules")
 def rules_command(output: str = FORMAT) -> None:
     """The alert rules."""
-    with cxm_errors():
-        _show(rules.list_rules(_rt()), ["id", "name", "kind", "priority", "scope", "params",
+    with cxm_errors(), open_runtime() as rt:
+        _show(rules.list_rules(rt), ["id", "name", "kind", "priority", "scope", "params",
                                         "complaint", "active"], output, "Alert rules")  # fmt: skip
 
 
@@ -126,7 +122,7 @@ def add_rule_command(
 ) -> None:
     """Add an alert rule (detractor, low_csat, high_effort, negative_emotion, churn_words,
     control_limit)."""
-    with cxm_errors():
+    with cxm_errors(), open_runtime() as rt:
         parsed: dict[str, list[str]] = {}
         for item in scope:
             dim, _, key = item.partition("=")
@@ -135,7 +131,7 @@ def add_rule_command(
             values = json.loads(params)
         except json.JSONDecodeError as exc:
             raise ValidationFailed(f"--params is not JSON: {exc}", field="params") from exc
-        rule_id = rules.add_rule(_rt(), name, kind, priority=priority, scope=parsed,
+        rule_id = rules.add_rule(rt, name, kind, priority=priority, scope=parsed,
                                  params=values, complaint=complaint)  # fmt: skip
         console.print(f"rule {rule_id} added")
 
@@ -143,8 +139,8 @@ def add_rule_command(
 @cases_app.command("routes")
 def routes_command(output: str = FORMAT) -> None:
     """The routing rules (touch-point → department → owner)."""
-    with cxm_errors():
-        _show(setup.list_routes(_rt()), ["id", "touchpoint", "department", "owner",
+    with cxm_errors(), open_runtime() as rt:
+        _show(setup.list_routes(rt), ["id", "touchpoint", "department", "owner",
                                          "owner_email", "manager", "manager_email"],
               output, "Routing")  # fmt: skip
 
@@ -159,8 +155,8 @@ def route_command(
     manager_email: str | None = typer.Option(None),
 ) -> None:
     """Add a routing rule."""
-    with cxm_errors():
-        route_id = setup.add_route(_rt(), department, touchpoint=touchpoint, owner=owner,
+    with cxm_errors(), open_runtime() as rt:
+        route_id = setup.add_route(rt, department, touchpoint=touchpoint, owner=owner,
                                    owner_email=owner_email, manager=manager,
                                    manager_email=manager_email)  # fmt: skip
         console.print(f"routing rule {route_id} added")
@@ -169,23 +165,23 @@ def route_command(
 @cases_app.command("defaults")
 def defaults_command() -> None:
     """Install the default rules, routing and standards where none exist."""
-    with cxm_errors():
-        console.print(setup.install_defaults(_rt()))
+    with cxm_errors(), open_runtime() as rt:
+        console.print(setup.install_defaults(rt))
 
 
 @cases_app.command("webhooks")
 def webhooks_command(output: str = FORMAT) -> None:
     """Registered webhooks (secrets hidden)."""
-    with cxm_errors():
-        _show(notifications.list_webhooks(_rt()), ["id", "name", "url", "events", "active"],
+    with cxm_errors(), open_runtime() as rt:
+        _show(notifications.list_webhooks(rt), ["id", "name", "url", "events", "active"],
               output, "Webhooks")  # fmt: skip
 
 
 @cases_app.command("add-webhook")
 def add_webhook_command(name: str, url: str, events: str = typer.Option("*")) -> None:
     """Register a webhook; prints its signing secret once."""
-    with cxm_errors():
-        hook = notifications.add_webhook(_rt(), name, url, events=events)
+    with cxm_errors(), open_runtime() as rt:
+        hook = notifications.add_webhook(rt, name, url, events=events)
         console.print(f"webhook {hook['id']} added; secret (shown once): {hook['secret']}")
 
 
@@ -195,8 +191,8 @@ def outbox_command(
     output: str = FORMAT,
 ) -> None:
     """Notifications queued, delivered and dead."""
-    with cxm_errors():
-        _show(notifications.list_outbox(_rt(), status=status),
+    with cxm_errors(), open_runtime() as rt:
+        _show(notifications.list_outbox(rt, status=status),
               ["id", "channel", "event", "target", "status", "attempts", "next_attempt_at",
                "last_error"], output, "Outbox")  # fmt: skip
 
@@ -206,8 +202,8 @@ def replay_command(
     ids: list[int] = typer.Argument(None, help="Outbox ids; all dead if none."),
 ) -> None:
     """Queue dead notifications again."""
-    with cxm_errors():
-        count = notifications.replay_dead(_rt(), ids or None)
+    with cxm_errors(), open_runtime() as rt:
+        count = notifications.replay_dead(rt, ids or None)
         console.print(f"{count} notification(s) queued again")
 
 
@@ -215,8 +211,8 @@ def replay_command(
 @standards_app.command("list")
 def standards_list_command(output: str = FORMAT) -> None:
     """The service standards."""
-    with cxm_errors():
-        rows = [s.__dict__ for s in standards.load_standards(_rt(), active_only=False)]
+    with cxm_errors(), open_runtime() as rt:
+        rows = [s.__dict__ for s in standards.load_standards(rt, active_only=False)]
         _show(rows, ["id", "key", "kind", "scope_dimension", "scope_value", "target",
                      "window_days", "percentile", "min_n"], output, "Standards")  # fmt: skip
 
@@ -235,9 +231,9 @@ def standards_add_command(
 ) -> None:
     """Add a standard (response_time, first_contact_resolution, min_csat, min_nps, case_sla,
     checklist_completion)."""
-    with cxm_errors():
+    with cxm_errors(), open_runtime() as rt:
         standard_id = standards.add_standard(
-            _rt(), key, kind, target, scope_dimension=scope_dimension, scope_value=scope_value,
+            rt, key, kind, target, scope_dimension=scope_dimension, scope_value=scope_value,
             window_days=window_days, percentile=percentile, name_pl=name_pl, name_en=name_en,
         )  # fmt: skip
         console.print(f"standard {standard_id} added")
@@ -249,8 +245,8 @@ def standards_evaluate_command(
     output: str = FORMAT,
 ) -> None:
     """Measure compliance now (and store the monthly history); breaches raise cases."""
-    with cxm_errors():
-        run = standards.evaluate_standards(_rt(), now=_now(now))
+    with cxm_errors(), open_runtime() as rt:
+        run = standards.evaluate_standards(rt, now=_now(now))
         rows = [
             {"standard": c.standard.key, "scope": c.scope_value, "value": c.value, "n": c.n,
              "target": c.standard.target, "met": c.met}
@@ -268,8 +264,8 @@ def standards_history_command(
     output: str = FORMAT,
 ) -> None:
     """Monthly compliance history."""
-    with cxm_errors():
-        rows = standards.compliance_history(_rt(), standard_id=standard_id, scope_value=scope)
+    with cxm_errors(), open_runtime() as rt:
+        rows = standards.compliance_history(rt, standard_id=standard_id, scope_value=scope)
         _show(rows, ["key", "scope_value", "period", "n", "value", "target", "met"], output,
               "Compliance over time")  # fmt: skip
 
@@ -284,8 +280,8 @@ def jobs_run_command(
     batch_size: int = typer.Option(rules.BATCH_SIZE, help="Responses per rules transaction."),
 ) -> None:
     """Run the loop's jobs once (a killed run resumes without doubling anything)."""
-    with cxm_errors():
-        result = jobs.run_jobs(_rt(), [job] if job else None, now=_now(now),
+    with cxm_errors(), open_runtime() as rt:
+        result = jobs.run_jobs(rt, [job] if job else None, now=_now(now),
                                batch_size=batch_size)  # fmt: skip
         console.print_json(json.dumps(result, default=str))
 
