@@ -99,6 +99,9 @@ def _duckdb(mirror_dir: Path) -> Engine:
         engine = _engines.get(key)
         if engine is None:
             engine = Engine("duckdb", ibis.duckdb.connect())
+            # The mirror's files never change once listed (every write is a new name), so
+            # their footers can be kept between queries instead of parsed by each one.
+            engine.con.raw_sql("SET parquet_metadata_cache = true")
             _engines[key] = engine
     with engine.lock:
         refresh_views(engine, mirror_dir, lambda files: _create_duckdb_views(engine, files))
