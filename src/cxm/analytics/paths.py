@@ -32,26 +32,39 @@ def _filtered(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
 
 def path_expression(interactions: ir.Table, query: PathQuery) -> ir.Table:
     """Distinct paths (columns s1…sN, null past the end) with their customer counts and
-    a rank (1 = most frequent), ranks ≤ ``top`` only."""
+    a rank (1 = most frequent), ranks ≤ ``top`` only.
+
+    The windows sort every interaction; they carry a small integer per distinct step
+    (numbered in a first, tiny aggregation and joined in) instead of the text, which makes
+    the sorts and the per-customer aggregation cheaper, and the top paths are turned back
+    into text at the end."""
     t = _filtered(interactions, query.journey)
     level = t[query.level]
     t = t.filter(level.notnull())
-    t = t.select(cid=t.customer_id, at=t.occurred_at, iid=t.id, step=t[query.level])
+    names = t.select(name=level).distinct()
+    names = names.mutate(code=ibis.row_number().over(ibis.window(order_by=names.name)))
+    coded = t.join(names, level == names.name)
+    t = coded.select(cid=coded.customer_id, at=coded.occurred_at, iid=coded.id, step=coded.code)
     t = t.mutate(previous=t.step.lag().over(ordered_window(t)))
     t = t.filter(t.previous.isnull() | (t.previous != t.step))
     t = t.mutate(position=ibis.row_number().over(ordered_window(t)))
     t = t.filter(t.position < query.steps)
     columns = {
-        f"s{i + 1}": (t.position == i).ifelse(t.step, ibis.null("string")).max()
+        f"c{i + 1}": (t.position == i).ifelse(t.step, ibis.null("int64")).max()
         for i in range(query.steps)
     }
     per_customer = t.group_by(t.cid).aggregate(**columns)
-    names = list(columns)
-    counted = per_customer.group_by(names).aggregate(customers=per_customer.count().cast("int64"))
+    counted = per_customer.group_by(list(columns)).aggregate(
+        customers=per_customer.count().cast("int64")
+    )
     ranked = counted.mutate(
         place=ibis.rank().over(ibis.window(order_by=ibis.desc(counted.customers)))
     )
-    return ranked.filter(ranked.place < query.top)
+    ranked = ranked.filter(ranked.place < query.top)
+    for i in range(1, query.steps + 1):
+        label = names.select(**{f"k{i}": names.code, f"s{i}": names.name})
+        ranked = ranked.left_join(label, ranked[f"c{i}"] == label[f"k{i}"])
+    return ranked.select(*(f"s{i}" for i in range(1, query.steps + 1)), "customers", "place")
 
 
 def ordered_window(t: ir.Table) -> Any:
@@ -78,16 +91,15 @@ def compute_paths(engine: Engine, query: PathQuery) -> PathReport:
 def firsts_expression(
     interactions: ir.Table, query: JourneyQuery, stages: Sequence[str]
 ) -> ir.Table:
-    """One row per customer: f0…f{k-1}, the epoch second of the first arrival at each stage."""
+    """One row per customer and stage reached: ``cid``, ``stage`` and ``sec``, the epoch
+    second of the customer's first arrival there. Grouping by (customer, stage) first and
+    converting the minimum afterwards is one hash aggregation over the interactions, where
+    a column per stage (a conditional minimum each) costs a comparison per stage and row;
+    the minimum's epoch second is the minimum of the epoch seconds (monotonic)."""
     t = _filtered(interactions, query)
-    t = t.filter(t.stage.isin(list(stages)))
-    seconds = t.occurred_at.epoch_seconds().cast("int64")
-    return t.group_by(cid=t.customer_id).aggregate(
-        **{
-            f"f{i}": (t.stage == s).ifelse(seconds, ibis.null("int64")).min()
-            for i, s in enumerate(stages)
-        }
-    )
+    t = t.filter(t.stage.isin(sorted(set(stages))))
+    firsts = t.group_by(cid=t.customer_id, stage=t.stage).aggregate(first=t.occurred_at.min())
+    return firsts.select("cid", "stage", sec=firsts.first.epoch_seconds().cast("int64"))
 
 
 def compute_transitions(
@@ -99,17 +111,18 @@ def compute_transitions(
         return ()
     with engine.lock:
         firsts = firsts_expression(engine.table("interactions"), query, stages)
-        counts: dict[str, ir.Scalar] = {}
         parts = []
         for i in range(len(stages) - 1):
-            a, b = firsts[f"f{i}"], firsts[f"f{i + 1}"]
-            ok = a.notnull() & b.notnull() & (b >= a)
-            counts[f"reached{i}"] = a.notnull().ifelse(1, 0).sum().cast("int64")
-            counts[f"converted{i}"] = ok.ifelse(1, 0).sum().cast("int64")
+            a = firsts.filter(firsts.stage == stages[i])
+            b = firsts.filter(firsts.stage == stages[i + 1]).view()
+            joined = a.join(b, a.cid == b.cid)
+            joined = joined.filter(joined.sec_right >= joined.sec)
             parts.append(
-                firsts.filter(ok).select(pair=ibis.literal(i, "int64"), sec=(b - a).cast("int64"))
+                joined.select(
+                    pair=ibis.literal(i, "int64"),
+                    sec=(joined.sec_right - joined.sec).cast("int64"),
+                )
             )
-        totals = firsts.aggregate(**counts).to_pyarrow().to_pylist()[0]
         durations = ibis.union(*parts) if len(parts) > 1 else parts[0]
         by_pair = ibis.window(group_by=durations.pair, order_by=durations.sec)
         d = durations.mutate(
@@ -122,12 +135,27 @@ def compute_transitions(
             wanted = (
                 wanted | (d.rn == pos.floor().cast("int64")) | (d.rn == pos.ceil().cast("int64"))
             )
-        picked = d.filter(wanted).select("pair", "rn", "cnt", "sec").to_pyarrow().to_pylist()
+        picked = d.filter(wanted).select(
+            stage=ibis.null(firsts.stage.type()), n=d.cnt, pair="pair", rn="rn", sec="sec"
+        )
+        # the customers reaching each stage ride along in the same query (rows with a
+        # stage), so the first arrivals are computed once
+        reached = firsts.group_by("stage").aggregate(n=firsts.count().cast("int64"))
+        reached = reached.select(
+            "stage",
+            "n",
+            pair=ibis.literal(-1, "int64"),
+            rn=ibis.literal(-1, "int64"),
+            sec=ibis.literal(0, "int64"),
+        )
+        rows = ibis.union(picked, reached).to_pyarrow().to_pylist()
+    by_stage = {r["stage"]: int(r["n"]) for r in rows if r["stage"] is not None}
+    picked_rows = [r for r in rows if r["stage"] is None]
     order_stats: dict[int, dict[int, int]] = {}
     sizes: dict[int, int] = {}
-    for r in picked:
+    for r in picked_rows:
         order_stats.setdefault(int(r["pair"]), {})[int(r["rn"])] = int(r["sec"])
-        sizes[int(r["pair"])] = int(r["cnt"])
+        sizes[int(r["pair"])] = int(r["n"])
     out = []
     for i in range(len(stages) - 1):
         quantiles = [_quantile(order_stats.get(i, {}), sizes.get(i, 0), q) for q in QUANTILES]
@@ -135,8 +163,8 @@ def compute_transitions(
             Transition(
                 source=stages[i],
                 target=stages[i + 1],
-                reached=int(totals[f"reached{i}"] or 0),
-                converted=int(totals[f"converted{i}"] or 0),
+                reached=by_stage.get(stages[i], 0),
+                converted=sizes.get(i, 0),
                 median_seconds=quantiles[0],
                 p90_seconds=quantiles[1],
             )
