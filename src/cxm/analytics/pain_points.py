@@ -61,15 +61,7 @@ def pain_expression(
             base = base.filter(base.key != "")
     else:
         base = base.mutate(analysed=ibis.literal(0), neg_comment=ibis.literal(0))
-    if money:
-        ix = engine.table("interactions")
-        ix = ix.select(ix_id=ix.id, value=ix.monetary_value.cast("float64"))
-        base = base.join(ix, base.iid == ix.ix_id, how="left")
-        at_risk = (base.detractor == 1).ifelse(base.value.fill_null(0.0), 0.0)
-    else:
-        at_risk = ibis.literal(0.0)
-    base = base.mutate(at_risk=at_risk)
-    return base.group_by("key").aggregate(
+    counts = base.group_by("key").aggregate(
         n=base.count().cast("int64"),
         nps_n=base.has_nps.sum().cast("int64"),
         promoters=base.promoter.sum().cast("int64"),
@@ -78,7 +70,24 @@ def pain_expression(
         negative=base.negative.sum().cast("int64"),
         comments=base.analysed.fill_null(0).sum().cast("int64"),
         negative_comments=base.neg_comment.fill_null(0).sum().cast("int64"),
-        money_at_risk=base.at_risk.sum().cast("float64"),
+        money_at_risk=ibis.literal(0.0, "float64"),
+    )
+    if not money:
+        return counts
+    # Only detractor rows carry money: join just their (key, interaction) pairs with the
+    # interactions and add the sums per key, instead of joining every response (measured:
+    # the hash table over all responses and their columns was most of the time). Each row
+    # has at most one interaction (its id is the key), so the sums are those of the join.
+    ix = engine.table("interactions")
+    ix = ix.select(ix_id=ix.id, value=ix.monetary_value.cast("float64"))
+    risky = base.filter(base.detractor == 1, base.iid.notnull()).select("key", "iid")
+    risky = risky.join(ix, risky.iid == ix.ix_id)
+    at_risk = risky.group_by("key").aggregate(at_risk=risky.value.fill_null(0.0).sum())
+    zero = {name: ibis.literal(0, "int64") for name in counts.columns[1:-1]}
+    at_risk = at_risk.select("key", **zero, money_at_risk=at_risk.at_risk.cast("float64"))
+    both = ibis.union(counts, at_risk)
+    return both.group_by("key").aggregate(
+        **{name: both[name].sum().cast(counts[name].type()) for name in counts.columns[1:]}
     )
 
 
