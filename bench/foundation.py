@@ -33,7 +33,7 @@ import pyarrow.dataset as ds
 import pyarrow.parquet as pq
 
 from bench.loadgen import closed_loop, open_loop
-from bench.measure import peak_rss_mb, served, time_warm
+from bench.measure import mirror_files, peak_rss_mb, served, time_warm
 from cxm.config import Settings
 from cxm.domain.metrics import MetricQuery
 from cxm.services import auth, ingest, mirror, reports
@@ -177,9 +177,9 @@ def metrics(size: str) -> dict[str, Any]:
     report = reports.metric_report(rt, query)
     cxm_time = time_warm(lambda: reports.metric_report(rt, query), runs=9)
 
-    files = sorted((store_dir(size) / "mirror" / "responses").rglob("part-*.parquet"))
+    files = mirror_files(store_dir(size) / "mirror", "responses")  # the manifest's, not stale ones
     frame = (
-        pq.ParquetDataset([str(f) for f in files])
+        pq.ParquetDataset(files)
         .read(columns=["segment", "responded_at", "nps", "csat", "ces"])
         .to_pandas()
     )
