@@ -172,8 +172,6 @@ def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
         cur.execute("PRAGMA busy_timeout=30000")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA cache_size=-65536")
-        # large sorts (an index rebuilt after a bulk load) may use a second core
-        cur.execute("PRAGMA threads=2")
         cur.close()
 
     begin = "BEGIN IMMEDIATE" if immediate else "BEGIN"
