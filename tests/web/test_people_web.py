@@ -173,24 +173,17 @@ def test_pulse_results_are_for_managers_of_their_department_only(
     assert "pulse-results" not in employee.get("/pulse").text
 
 
+def _link_ewa(rt: Runtime) -> None:
+    """The user ewa as employee E9 (sales agent, hired in 2020)."""
+    row = {"external_id": "E9", "name": "Ewa", "department": "sales", "role": "agent"}
+    insert_rows(rt, "employees", [{**row, "active": True, "hired_on": datetime(2020, 1, 1)}])
+    common.link_user(rt, "ewa", "E9")
+
+
 def test_pulse_answer_is_anonymous_and_once_per_round(
     rt: Runtime, login: Login, users: dict[str, int]
 ) -> None:
-    insert_rows(
-        rt,
-        "employees",
-        [
-            {
-                "external_id": "E9",
-                "name": "Ewa",
-                "department": "sales",
-                "role": "agent",
-                "active": True,
-                "hired_on": datetime(2020, 1, 1),
-            }
-        ],
-    )
-    common.link_user(rt, "ewa", "E9")
+    _link_ewa(rt)
     today = common.now().date()
     round_id = pulse_rounds.create_round(
         rt, "Now", today - timedelta(days=1), today + timedelta(days=1)
@@ -225,20 +218,7 @@ def test_pulse_answer_is_anonymous_and_once_per_round(
 def test_pulse_page_renders_the_round_survey_and_takes_the_answer_as_a_form(
     rt: Runtime, login: Login, users: dict[str, int]
 ) -> None:
-    insert_rows(
-        rt,
-        "employees",
-        [
-            {
-                "external_id": "E9",
-                "name": "Ewa",
-                "department": "sales",
-                "role": "agent",
-                "active": True,
-            }
-        ],
-    )
-    common.link_user(rt, "ewa", "E9")
+    _link_ewa(rt)
     today = common.now().date()
     admin = login("ada")
     opened = admin.post(

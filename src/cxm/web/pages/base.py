@@ -113,6 +113,16 @@ def environment(language: str) -> Environment:
     return env
 
 
+async def form_fields(request: Request) -> dict[str, list[str]]:
+    """The posted text fields, each with all its values (read through ``request.form()``:
+    the CSRF check parsed it already)."""
+    fields: dict[str, list[str]] = {}
+    for name, value in (await request.form()).multi_items():
+        if isinstance(value, str):
+            fields.setdefault(name, []).append(value)
+    return fields
+
+
 def wants_context(request: Request) -> bool:
     rt = getattr(request.app.state, "runtime", None)
     return (

@@ -21,7 +21,7 @@ from cxm.services.runtime import Runtime
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, PrincipalDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
-from cxm.web.pages.base import build_chrome, render
+from cxm.web.pages.base import build_chrome, form_fields, render
 from cxm.web.pages.filters import Option
 from cxm.web.pages.survey_questions import QuestionView, question_view
 
@@ -226,14 +226,6 @@ async def _page(
     return render(request, "pulse.html", chrome, ctx)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    values: dict[str, list[str]] = {}
-    for name, value in (await request.form()).multi_items():
-        if isinstance(value, str):
-            values.setdefault(name, []).append(value)
-    return values
-
-
 @router.get("/pulse", response_class=Response, include_in_schema=False)
 async def pulse_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: PrincipalDep
@@ -246,7 +238,7 @@ async def pulse_page(
 async def answer_pulse(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: PrincipalDep
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     try:
         round_id = int((form.get("round_id") or [""])[0])
         await call_service(rt, pulse.submit_pulse, rt, principal, round_id, form, language=language)
@@ -261,7 +253,7 @@ async def answer_pulse(
 async def open_pulse_round(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: PrincipalDep
 ) -> Response:
-    form = {k: v[0].strip() for k, v in (await _form(request)).items() if v}
+    form = {k: v[0].strip() for k, v in (await form_fields(request)).items() if v}
     try:
         if principal.role != "admin":
             raise PermissionDenied("only an administrator opens pulse rounds")

@@ -20,7 +20,7 @@ from cxm.services.surveys.designer import PULSE_KIND
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
-from cxm.web.pages.base import build_chrome, render
+from cxm.web.pages.base import build_chrome, form_fields, render
 from cxm.web.pages.surveys_forms import OPERATORS, QuestionRow, definition_from_form, rows_of
 
 router = APIRouter(include_in_schema=False)
@@ -131,15 +131,6 @@ async def surveys_page(
     return await _list_page(request, rt, principal, language)
 
 
-async def _form(request: Request) -> dict[str, list[str]]:
-    """The posted fields (read through ``request.form()``: the CSRF check parsed it already)."""
-    fields: dict[str, list[str]] = {}
-    for name, value in (await request.form()).multi_items():
-        if isinstance(value, str):
-            fields.setdefault(name, []).append(value)
-    return fields
-
-
 STARTERS = {
     "transactional": {
         "key": "csat",
@@ -166,7 +157,7 @@ STARTERS = {
 async def create_survey(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Designer
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     key = (form.get("key") or [""])[0].strip()
     kind = (form.get("kind") or ["transactional"])[0]
     title = (form.get("title_pl") or [""])[0].strip() or key
@@ -342,7 +333,7 @@ async def save_design(
     language: LanguageDep,
     principal: Principal = Designer,
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     definition = definition_from_form(form)
     try:
         await call_service(
@@ -375,7 +366,7 @@ async def save_distribution(
     language: LanguageDep,
     principal: Principal = Designer,
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     values = {k: v[0] for k, v in form.items() if k in designer.DEFAULT_DISTRIBUTION}
     try:
         await call_service(rt, designer.update_distribution, rt, key, values)
@@ -392,7 +383,7 @@ async def invite(
     language: LanguageDep,
     principal: Principal = Designer,
 ) -> Response:
-    form = await _form(request)
+    form = await form_fields(request)
     email = (form.get("email") or [""])[0].strip()
     try:
         made = await call_service(
