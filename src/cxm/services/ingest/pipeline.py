@@ -107,6 +107,7 @@ def import_files(
             for i, source in enumerate(sources):
                 rejects = rejects_paths[i] if rejects_paths is not None else None
                 summaries.append(_import_source(rt, kind, source, rejects, on_progress, cache))
+            cache.clear()  # before the indexes are rebuilt, the peak of a large load
     finally:
         for source in sources:
             source.close()
