@@ -85,3 +85,23 @@ def test_unknown_kind_exits_one(cli: CliRunner, tmp_path: Path) -> None:
     result = cli.invoke(app, ["import", "clients", str(path)])
     assert result.exit_code == 1
     assert "unknown import kind 'clients'" in flat(result.output)
+
+
+def test_several_files_import_as_one_command_each_with_its_rejects(
+    cli: CliRunner, tmp_path: Path, data_dir: Path
+) -> None:
+    good = write_records(tmp_path / "a.csv", CUSTOMERS)
+    mixed = tmp_path / "b.csv"
+    mixed.write_text("external_id,segment\nC7,young\nC8,elderly\n", encoding="utf-8")
+    result = cli.invoke(app, ["import", "customers", str(good), str(mixed), "--no-mirror"])
+    assert result.exit_code == 2, result.output
+    assert not (tmp_path / "a.csv.rejects.txt").exists()
+    assert (tmp_path / "b.csv.rejects.txt").read_text(encoding="utf-8").splitlines() == [
+        f"{mixed}:3:segment: is not a segment key of the taxonomy (value 'elderly')"
+    ]
+    assert rows_inserted(data_dir) == 3
+    one_rejects = cli.invoke(
+        app, ["import", "customers", str(good), str(mixed), "--rejects", str(tmp_path / "r")]
+    )
+    assert one_rejects.exit_code == 1
+    assert "--rejects names the rejects file of a single FILE" in flat(one_rejects.output)

@@ -1,5 +1,5 @@
-"""``cxm import KIND FILE``: load customers, employees, interactions or responses from a
-CSV, JSONL or Parquet file. Exit code 0: every row accepted; 2: some rows rejected (see the
+"""``cxm import KIND FILE...``: load customers, employees, interactions or responses from
+CSV, JSONL or Parquet files. Exit code 0: every row accepted; 2: some rows rejected (see the
 rejects file); 1: nothing written."""
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from rich.progress import (
 from rich.table import Table
 
 from cxm.cli.output import console, cxm_errors, err_console
+from cxm.domain.errors import ValidationFailed
 from cxm.services import ingest
 from cxm.services.runtime import open_runtime
 
@@ -26,35 +27,51 @@ KIND_HELP = "What the file holds: " + ", ".join(ingest.KINDS) + "."
 
 def import_command(
     kind: str = typer.Argument(..., help=KIND_HELP, metavar="KIND"),
-    file: Path = typer.Argument(
-        ..., help="A .csv, .jsonl/.ndjson (optionally .gz) or .parquet file.", metavar="FILE"
+    files: list[Path] = typer.Argument(
+        ...,
+        help="One or more .csv, .jsonl/.ndjson (optionally .gz) or .parquet files, loaded as "
+        "one import (a large load defers the table's indexes once for all of them).",
+        metavar="FILE...",
     ),
     rejects: Path | None = typer.Option(
-        None, "--rejects", help="Where to write rejected rows (default: FILE.rejects.txt)."
+        None,
+        "--rejects",
+        help="Where to write rejected rows (one file only; default: FILE.rejects.txt).",
     ),
     mirror: bool = typer.Option(
         True, "--mirror/--no-mirror", help="Refresh the analytical mirror afterwards."
     ),
 ) -> None:
-    """Import a file; rows are matched by external_id (re-importing updates them)."""
+    """Import files; rows are matched by external_id (re-importing updates them)."""
     with cxm_errors(exit_code=1):
         ingest.check_kind(kind)
+        if rejects is not None and len(files) > 1:
+            raise ValidationFailed("--rejects names the rejects file of a single FILE")
         with open_runtime() as rt, _progress() as progress:
-            task = progress.add_task(f"{kind} ← {file.name}", total=None)
+            label = files[0].name if len(files) == 1 else f"{len(files)} files"
+            task = progress.add_task(f"{kind} ← {label}", total=None)
 
             def on_progress(done: int, total: int | None) -> None:
                 progress.update(task, completed=done, total=total)
 
-            summary = ingest.import_file(
+            summaries = ingest.import_files(
                 rt,
                 kind,
-                file,
-                rejects_path=rejects,
+                files,
+                rejects_paths=[rejects] if rejects is not None else None,
                 on_progress=on_progress,
                 refresh_mirror=mirror,
             )
-    _print_summary(summary)
-    raise typer.Exit(summary.exit_code)
+    for summary in summaries:
+        _print_summary(summary)
+    raise typer.Exit(_exit_code(summaries))
+
+
+def _exit_code(summaries: list[ingest.ImportSummary]) -> int:
+    """0 every row of every file accepted, 1 nothing written at all, else 2."""
+    if any(s.rows_read for s in summaries) and not any(s.accepted for s in summaries):
+        return 1
+    return 2 if any(s.exit_code for s in summaries) else 0
 
 
 def _progress() -> Progress:

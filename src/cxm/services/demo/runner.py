@@ -114,25 +114,19 @@ def generate_demo(
     imported = dict.fromkeys(KINDS, 0)
     rejected = 0
     for kind in KINDS:
-        phase, total, offset = f"import:{kind}", source.counts[kind], 0
+        phase, total = f"import:{kind}", source.counts[kind]
         if on_progress is not None:
             on_progress(phase, 0, total)
-        for path in source.files[kind]:
 
-            def step(
-                done: int,
-                _of: int | None,
-                phase: str = phase,
-                base: int = offset,
-                total: int = total,
-            ) -> None:
-                if on_progress is not None:
-                    on_progress(phase, base + done, total)
+        def step(done: int, _of: int | None, phase: str = phase, total: int = total) -> None:
+            if on_progress is not None:
+                on_progress(phase, done, total)
 
-            result = ingest.import_file(rt, kind, path, refresh_mirror=False, on_progress=step)
-            imported[kind] += result.accepted
-            rejected += result.rejected
-            offset += result.rows_read
+        results = ingest.import_files(
+            rt, kind, source.files[kind], refresh_mirror=False, on_progress=step
+        )
+        imported[kind] += sum(r.accepted for r in results)
+        rejected += sum(r.rejected for r in results)
         if on_progress is not None:
             on_progress(phase, total, total)
     mirrored_at = time.perf_counter()

@@ -89,8 +89,9 @@ def import_files(
     Every file is opened and checked first: if one cannot be imported at all, MalformedFile
     is raised and nothing is written. Whether the load is large enough to defer the table's
     indexes is decided on all the files together, and the indexes are rebuilt once at the
-    end (not after every file). ``on_progress`` gets the position within the current file.
-    The mirror is refreshed and comments analysed once, after the last file."""
+    end (not after every file). ``on_progress`` gets the position within all the files when
+    their sizes are known in one unit (rows or bytes), else within the current file. The
+    mirror is refreshed and comments analysed once, after the last file."""
     check_kind(kind)
     if rejects_paths is not None and len(rejects_paths) != len(paths):
         raise ValueError("one rejects path (or None) per file")
@@ -104,9 +105,18 @@ def import_files(
         cache = ReferenceCache()
         summaries: list[ImportSummary] = []
         with _fewer_collections(), bulk.bulk_load(rt.db, kind) if defer else nullcontext():
+            cumulative = len({s.unit for s in sources}) == 1 and all(
+                s.total is not None for s in sources
+            )
+            grand_total = sum(s.total or 0 for s in sources) if cumulative else None
+            offset = 0
             for i, source in enumerate(sources):
                 rejects = rejects_paths[i] if rejects_paths is not None else None
-                summaries.append(_import_source(rt, kind, source, rejects, on_progress, cache))
+                step = on_progress
+                if on_progress is not None and cumulative:
+                    step = _shifted(on_progress, offset, grand_total)
+                summaries.append(_import_source(rt, kind, source, rejects, step, cache))
+                offset += source.total or 0
             cache.clear()  # before the indexes are rebuilt, the peak of a large load
     finally:
         for source in sources:
@@ -117,6 +127,13 @@ def import_files(
     if refresh_mirror and accepted:
         _refresh_mirror(rt, summaries)
     return summaries
+
+
+def _shifted(on_progress: Progress, offset: int, total: int | None) -> Progress:
+    def step(done: int, _of: int | None) -> None:
+        on_progress(offset + done, total)
+
+    return step
 
 
 @contextmanager
