@@ -171,13 +171,15 @@ def _pandas_segment_month(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def metrics(size: str) -> dict[str, Any]:
-    rt = open_runtime(_settings(store_dir(size)))
+def metrics(size: str, data_dir: Path | None = None) -> dict[str, Any]:
+    """(b) on the store ``import`` loaded, or on ``data_dir`` (a copy of it, for example)."""
+    data_dir = data_dir or store_dir(size)
+    rt = open_runtime(_settings(data_dir))
     query = MetricQuery(by=("segment",), grain="month", min_n=1)
     report = reports.metric_report(rt, query)
     cxm_time = time_warm(lambda: reports.metric_report(rt, query), runs=9)
 
-    files = mirror_files(store_dir(size) / "mirror", "responses")  # the manifest's, not stale ones
+    files = mirror_files(data_dir / "mirror", "responses")  # the manifest's, not stale ones
     frame = (
         pq.ParquetDataset(files)
         .read(columns=["segment", "responded_at", "nps", "csat", "ces"])
@@ -278,6 +280,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("step", choices=("prepare", "import", "baseline", "metrics", "http"))
     parser.add_argument("--size", default="large", choices=("small", "medium", "large"))
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--data-dir", type=Path, help="metrics: this data dir, not the store")
     args = parser.parse_args(argv)
     if args.step == "prepare":
         result = prepare(args.size)
@@ -286,7 +289,7 @@ def main(argv: list[str] | None = None) -> None:
     elif args.step == "baseline":
         result = baseline_insert(args.size)
     elif args.step == "metrics":
-        result = metrics(args.size)
+        result = metrics(args.size, args.data_dir)
     else:
         result = http(args.seconds)
     print(json.dumps(result, default=str))
