@@ -143,13 +143,13 @@ class Database:
         current = conn.execute(select(func.max(table.c.change_seq))).scalar()
         return int(current or 0) + 1
 
-    def upgrade(self) -> None:
-        """Bring the schema to the newest migration (idempotent)."""
+    def upgrade(self, revision: str = "heads") -> None:
+        """Bring the schema to the newest migration, or to ``revision`` (idempotent)."""
         with self.writer_engine.begin() as conn:
             cfg = Config()
             cfg.set_main_option("script_location", str(_MIGRATIONS))
             cfg.attributes["connection"] = conn
-            command.upgrade(cfg, "heads")
+            command.upgrade(cfg, revision)
 
     def dispose(self) -> None:
         if self._lock_fd is not None:

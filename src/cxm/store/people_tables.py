@@ -169,6 +169,7 @@ class PulseRound(Base):
     recurring pulse, how many days after this one the next round opens."""
 
     __tablename__ = "pulse_rounds"
+    __table_args__ = (Index("uq_pulse_rounds_previous", "previous_round_id", unique=True),)
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(200))
     opens_on: Mapped[date] = mapped_column(Date)
@@ -177,9 +178,7 @@ class PulseRound(Base):
     survey_id: Mapped[int | None] = mapped_column(ForeignKey("surveys.id"))
     survey_version: Mapped[int | None] = mapped_column(Integer)
     repeat_days: Mapped[int | None] = mapped_column(Integer)
-    previous_round_id: Mapped[int | None] = mapped_column(
-        ForeignKey("pulse_rounds.id"), unique=True
-    )
+    previous_round_id: Mapped[int | None] = mapped_column(ForeignKey("pulse_rounds.id"))
     invited_at: Mapped[datetime | None] = mapped_column(DateTime)
 
 
