@@ -38,29 +38,35 @@ def _mark(conn: Connection) -> str:
     return "?" if conn.dialect.paramstyle == "qmark" else "%s"
 
 
-def find_rows(
-    conn: Connection, table_name: str, external_ids: Iterable[str], columns: Sequence[str]
-) -> dict[str, tuple[Any, ...]]:
-    """external id → the requested columns, for the ids that exist (chunked IN queries).
-
-    Runs on the raw driver cursor: a batch may resolve tens of thousands of rows."""
+def _chunks_by_external_id(
+    conn: Connection, table_name: str, external_ids: Sequence[str], columns: Sequence[str]
+) -> Iterator[Sequence[Any]]:
+    """The rows (external_id, *columns) of the ids that exist, one list per chunked ``IN``
+    query, read on the raw driver cursor: a batch may resolve tens of thousands of rows."""
     mark = _mark(conn)
     wanted = ", ".join(("external_id", *columns))
-    ids = list(external_ids)
-    found: dict[str, tuple[Any, ...]] = {}
     cursor = conn.connection.cursor()
     try:
-        for start in range(0, len(ids), LOOKUP_CHUNK):
-            chunk = ids[start : start + LOOKUP_CHUNK]
+        for start in range(0, len(external_ids), LOOKUP_CHUNK):
+            chunk = external_ids[start : start + LOOKUP_CHUNK]
             cursor.execute(
                 f"SELECT {wanted} FROM {table_name} "
                 f"WHERE external_id IN ({', '.join([mark] * len(chunk))})",
                 tuple(chunk),
             )
-            for row in cursor.fetchall():
-                found[row[0]] = tuple(row[1:])
+            yield cursor.fetchall()
     finally:
         cursor.close()
+
+
+def find_rows(
+    conn: Connection, table_name: str, external_ids: Iterable[str], columns: Sequence[str]
+) -> dict[str, tuple[Any, ...]]:
+    """external id → the requested columns, for the ids that exist."""
+    found: dict[str, tuple[Any, ...]] = {}
+    for rows in _chunks_by_external_id(conn, table_name, list(external_ids), columns):
+        for row in rows:
+            found[row[0]] = tuple(row[1:])
     return found
 
 
@@ -69,29 +75,16 @@ def lookup_columns(
 ) -> tuple[list[str], list[list[Any]]]:
     """The external ids that exist and, per requested column, their values (same order):
     :func:`find_rows` without building a dictionary, for keys that are rarely repeated."""
-    mark = "?" if db.is_sqlite else "%s"
-    wanted = ", ".join(("external_id", *columns))
     keys: list[str] = []
     values: list[list[Any]] = [[] for _ in columns]
     with db.read() as conn:
-        cursor = conn.connection.cursor()
-        try:
-            for start in range(0, len(external_ids), LOOKUP_CHUNK):
-                chunk = external_ids[start : start + LOOKUP_CHUNK]
-                cursor.execute(
-                    f"SELECT {wanted} FROM {table_name} "
-                    f"WHERE external_id IN ({', '.join([mark] * len(chunk))})",
-                    tuple(chunk),
-                )
-                rows = cursor.fetchall()
-                if not rows:
-                    continue
-                found = list(zip(*rows, strict=True))
-                keys.extend(found[0])
-                for target, column in zip(values, found[1:], strict=True):
-                    target.extend(column)
-        finally:
-            cursor.close()
+        for rows in _chunks_by_external_id(conn, table_name, external_ids, columns):
+            if not rows:
+                continue
+            found = list(zip(*rows, strict=True))
+            keys.extend(found[0])
+            for target, column in zip(values, found[1:], strict=True):
+                target.extend(column)
     return keys, values
 
 
