@@ -25,7 +25,14 @@ def test_demo_has_live_surveys_rules_decisions_and_a_funnel(
 ) -> None:
     rt, _ = demo
     surveys = {s["key"]: s for s in designer.list_surveys(rt)}
-    assert set(surveys) == {"csat_hotline", "ces_order", "csat_technician", "nps_relationship"}
+    assert set(surveys) == {
+        "csat_hotline",
+        "ces_order",
+        "csat_technician",
+        "nps_relationship",
+        "employee_pulse",  # the employees' pulse, never sent to customers
+    }
+    assert surveys["employee_pulse"]["kind"] == "employee_pulse"
     assert all(s["status"] == "live" and s["current_version"] == 1 for s in surveys.values())
     nps = designer.get_survey(rt, "nps_relationship")["draft"]
     assert any(q["type"] == "emotion" for q in nps["questions"])

@@ -65,8 +65,9 @@ PINNED = {
         "reviewer", "suggestions", "draft", "error",
     },
     "/pulse": {
-        "round_id", "round_title", "can_answer", "answered", "sees_results", "k", "filters", "by",
-        "total", "rows", "export_link", "message", "error",
+        "round_id", "round_title", "survey_title", "intro", "questions", "can_answer", "answered",
+        "sees_results", "k", "filters", "by", "total", "rows", "other_labels", "rounds",
+        "can_open_round", "pulse_surveys", "export_link", "message", "error",
     },
     "/training": {"linked", "mine", "coverage", "courses"},
     "/scorecards": {"cards", "members", "departments"},
