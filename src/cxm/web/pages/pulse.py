@@ -239,11 +239,11 @@ async def answer_pulse(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: PrincipalDep
 ) -> Response:
     form = await form_fields(request)
+    raw = (form.get("round_id") or [""])[0]
     try:
-        round_id = int((form.get("round_id") or [""])[0])
-        await call_service(rt, pulse.submit_pulse, rt, principal, round_id, form, language=language)
-    except ValueError:
-        return await _page(request, rt, principal, language, error="round_id?", given=form)
+        if not raw.isdigit():
+            raise ValidationFailed(f"round_id is not a round number (value '{raw}')")
+        await call_service(rt, pulse.submit_pulse, rt, principal, int(raw), form, language=language)
     except CxmError as exc:
         return await _page(request, rt, principal, language, error=exc.message, given=form)
     return RedirectResponse("/pulse?thanks=1", status_code=303)
