@@ -9,13 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from importlib.resources import files
+from importlib.resources import as_file, files
 from typing import Any
 
-import yaml
 from sqlalchemy import select, update
 
-from cxm.domain.errors import NotFound, ValidationFailed
+from cxm.domain.errors import Conflict, NotFound, ValidationFailed
 from cxm.domain.people import pulse_questions
 from cxm.domain.surveys import SurveyDefinition
 from cxm.services.people.common import EMPLOYEES, T, now
@@ -25,6 +24,8 @@ from cxm.store import people_outbox
 
 ROUNDS = T["pulse_rounds"]
 DEFAULT_SURVEY = files("cxm.domain").joinpath("default_pulse_survey.yaml")
+#: The key of the survey in :data:`DEFAULT_SURVEY`.
+DEFAULT_KEY = "employee_pulse"
 MAX_REPEAT_DAYS = 366
 
 
@@ -40,28 +41,24 @@ class RoundView:
     repeat_days: int | None
 
 
-def _default_survey() -> dict[str, Any]:
-    data: dict[str, Any] = yaml.safe_load(DEFAULT_SURVEY.read_text(encoding="utf-8"))
-    return data
-
-
 def default_questions() -> list[dict[str, Any]]:
     """The default pulse survey's questions (the start of a new pulse survey)."""
-    questions: list[dict[str, Any]] = _default_survey()["questions"]
+    with as_file(DEFAULT_SURVEY) as path:
+        questions: list[dict[str, Any]] = designer.read_survey_file(path)["questions"]
     return questions
 
 
 def ensure_pulse_survey(rt: Runtime) -> dict[str, Any]:
     """The default pulse survey, created and published from the package's YAML if missing."""
-    data = _default_survey()
-    key = str(data.pop("key"))
     try:
-        return designer.get_survey(rt, key)
+        return designer.get_survey(rt, DEFAULT_KEY)
     except NotFound:
         pass
-    name, kind = str(data.pop("name")), str(data.pop("kind"))
-    designer.create_survey(rt, key, name, data, kind=kind)
-    return designer.publish_survey(rt, key)
+    try:
+        with as_file(DEFAULT_SURVEY) as path:
+            return designer.create_survey_from_file(rt, path, publish=True)
+    except Conflict:  # another process created it meanwhile
+        return designer.get_survey(rt, DEFAULT_KEY)
 
 
 def pulse_surveys(rt: Runtime) -> list[dict[str, Any]]:
@@ -75,8 +72,7 @@ def pulse_surveys(rt: Runtime) -> list[dict[str, Any]]:
 
 
 def _pulse_survey(rt: Runtime, key: str | None) -> dict[str, Any]:
-    default = ensure_pulse_survey(rt)
-    survey = designer.get_survey(rt, key) if key and key != default["key"] else default
+    survey = designer.get_survey(rt, key) if key and key != DEFAULT_KEY else ensure_pulse_survey(rt)
     if survey["kind"] != designer.PULSE_KIND:
         raise ValidationFailed(
             f"survey '{survey['key']}' is not an employee pulse (kind {designer.PULSE_KIND})",
