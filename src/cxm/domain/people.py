@@ -9,7 +9,7 @@ from itertools import combinations
 from typing import Final, Literal
 
 from cxm.domain.errors import ValidationFailed
-from cxm.domain.surveys import SurveyDefinition
+from cxm.domain.surveys import SCALES, SurveyDefinition
 
 IdeaStatus = Literal[
     "new", "under_review", "accepted", "in_progress", "implemented", "declined", "merged"
@@ -205,6 +205,8 @@ class PulseQuestions:
     enps: str
     serve: str
     blockers: str | None
+    #: the further numeric questions, averaged per group
+    others: tuple[str, ...]
 
 
 def pulse_questions(definition: SurveyDefinition) -> PulseQuestions:
@@ -219,4 +221,9 @@ def pulse_questions(definition: SurveyDefinition) -> PulseQuestions:
             field="questions",
         )
     text_q = next((q for q in definition.questions if q.type == "text"), None)
-    return PulseQuestions(enps_q.key, serve_q.key, text_q.key if text_q else None)
+    others = tuple(
+        q.key
+        for q in definition.questions
+        if (q.type in SCALES or q.type == "rating") and q.key not in (enps_q.key, serve_q.key)
+    )
+    return PulseQuestions(enps_q.key, serve_q.key, text_q.key if text_q else None, others)

@@ -34,7 +34,7 @@ from cxm.domain.people import (
     shown_groups,
     tenure_band,
 )
-from cxm.domain.surveys import SCALES, clean_answers
+from cxm.domain.surveys import clean_answers
 from cxm.services.people.common import T, employee_of_user, now
 from cxm.services.people.pulse_rounds import ROUNDS, round_definition
 from cxm.services.runtime import Runtime
@@ -201,12 +201,7 @@ def pulse_results(
     where = _scoped(principal, where)
     k = min_group(rt)
     definition = round_definition(rt, round_id)
-    keys = pulse_questions(definition)
-    others = tuple(
-        q.key
-        for q in definition.questions
-        if (q.type in SCALES or q.type == "rating") and q.key not in (keys.enps, keys.serve)
-    )
+    others = pulse_questions(definition).others
     with rt.db.read() as conn:
         rows = [
             dict(r._mapping)
