@@ -169,7 +169,7 @@ def _check_references(
             chunk = ids[start : start + LOOKUP_CHUNK]
             found = conn.exec_driver_sql(
                 f"SELECT count(*) FROM {parent} WHERE {fk.column.name} "
-                f"IN ({', '.join(['?'] * len(chunk))})",
+                f"IN ({', '.join([_mark(conn)] * len(chunk))})",
                 tuple(chunk),
             ).scalar_one()
             if found != len(chunk):
