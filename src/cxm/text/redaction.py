@@ -44,9 +44,12 @@ _PHONES = (
 )
 _UPPER = "A-ZĄĆĘŁŃÓŚŹŻ"
 _LOWER = "a-ząćęłńóśźż"
+_SALUTATIONS = (
+    "pan", "pani", "panem", "panią", "pana", "panu", "panie", "państwo", "państwa", "państwu",
+    "panowie", "mr", "mrs", "ms", "miss", "mx", "dr", "prof",
+)  # fmt: skip
 _NAME = re.compile(
-    r"(?<!\w)(?P<salutation>(?i:pan|pani|panem|panią|pana|panu|panie|państwo|państwa|"
-    r"państwu|panowie|mr|mrs|ms|miss|mx|dr|prof))\.?\s+"
+    rf"(?<!\w)(?P<salutation>(?i:{'|'.join(_SALUTATIONS)}))\.?\s+"
     rf"(?P<name>[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?"
     rf"(?:\s+[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}][{_LOWER}]+)?)?)"
 )
@@ -159,7 +162,7 @@ _DIGIT_STEPS: tuple[Callable[[str], str], ...] = (
 )
 _HAS_DIGIT = re.compile(r"\d")
 # every salutation starts with one of these: texts without them skip the name pattern
-_SALUTATION_STARTS = ("pan", "pań", "mr", "ms", "miss", "mx", "dr", "prof")
+_SALUTATION_STARTS = tuple(sorted({word[:3] for word in _SALUTATIONS}))
 
 
 def redact(text: str) -> str:
