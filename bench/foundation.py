@@ -89,7 +89,7 @@ def import_all(size: str) -> dict[str, Any]:
     phases: dict[str, dict[str, float]] = {}
     for kind in KINDS:
         t0 = time.perf_counter()
-        # one import command per kind, as `cxm import` of a folder would be: the bulk mode
+        # one import command per kind, as `cxm import KIND FILE...` of its parts: the bulk mode
         # (deferred indexes) is decided on all of the kind's files together
         summaries = ingest.import_files(
             rt, kind, files[kind], refresh_mirror=False, analyse_comments=False
