@@ -100,6 +100,67 @@ def test_partitions_follow_month_of_responded_at(runtime: Runtime, mirror_dir: P
         assert {t.strftime("%Y-%m") for t in times} == {month}
 
 
+def test_day_columns_hold_the_day_of_each_time_when_mirrored(
+    runtime: Runtime, mirror_dir: Path
+) -> None:
+    insert_responses(runtime, response_rows(300, start=datetime(2024, 12, 30), days=5))
+    mirror.refresh_mirror(runtime)
+    data = read_table(mirror_dir, "responses").select(["responded_at", "responded_on"])
+    assert data.schema.field("responded_on").type == pa.date32()
+    pairs = zip(data["responded_at"].to_pylist(), data["responded_on"].to_pylist(), strict=True)
+    assert all(day == at.date() for at, day in pairs)
+    schema = pq.read_schema(mirror_dir / "responses" / "schema.parquet")
+    assert "responded_on" in schema.names  # an empty table reads with the same columns
+
+
+def test_row_groups_are_whole_when_partitions_arrive_interleaved(
+    runtime: Runtime, mirror_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # small sizes stand for the real ones: chunks of 50 rows spread over four months are
+    # flushed every 100 rows, so each month's file receives row groups of about 25 rows
+    monkeypatch.setattr(mirror_store, "CHUNK_ROWS", 50)
+    monkeypatch.setattr(mirror_store, "FLUSH_ROWS", 100)
+    monkeypatch.setattr(mirror_store, "ROW_GROUP_ROWS", 200)
+    rows = response_rows(1_200, start=datetime(2025, 1, 1), days=120)
+    insert_responses(runtime, rows)
+
+    mirror.refresh_mirror(runtime)
+
+    files = sorted((mirror_dir / "responses").glob("month=*/*.parquet"))
+    assert len(files) >= 4
+    for path in files:
+        sizes = [g.num_rows for g in iter_row_groups(path)]
+        assert all(size == 200 for size in sizes[:-1]) and 0 < sizes[-1] <= 200, sizes
+    ids = read_table(mirror_dir, "responses").column("external_id").to_pylist()
+    assert sorted(ids) == sorted(row["external_id"] for row in rows)
+
+
+def iter_row_groups(path: Path) -> list[pq.RowGroupMetaData]:
+    meta = pq.ParquetFile(path).metadata
+    return [meta.row_group(i) for i in range(meta.num_row_groups)]
+
+
+def test_mirror_of_an_older_layout_is_rebuilt_and_its_files_kept_for_readers(
+    runtime: Runtime, mirror_dir: Path
+) -> None:
+    insert_responses(runtime, response_rows(120))
+    mirror.refresh_mirror(runtime)
+    manifest = json.loads((mirror_dir / "manifest.json").read_text())
+    old_files = set(manifest["tables"]["responses"]["files"])
+    manifest["version"] = mirror_store.MIRROR_FORMAT - 1
+    (mirror_dir / "manifest.json").write_text(json.dumps(manifest))
+
+    status = mirror.refresh_mirror(runtime).table("responses")
+
+    rebuilt = json.loads((mirror_dir / "manifest.json").read_text())
+    assert rebuilt["version"] == mirror_store.MIRROR_FORMAT
+    assert status.rows == 120 and status.lag == 0
+    assert not old_files & set(rebuilt["tables"]["responses"]["files"])
+    assert old_files <= {rel for rel, _ in rebuilt["garbage"]}  # readers of the old manifest
+    assert all((mirror_dir / rel).exists() for rel in old_files)
+    assert read_table(mirror_dir, "responses").num_rows == 120
+
+
 def test_customers_mirror_keeps_types_and_json_when_refreshed(
     runtime: Runtime, mirror_dir: Path
 ) -> None:
@@ -148,6 +209,8 @@ def test_compaction_merges_small_files_when_many_refreshes(sqlite_runtime: Runti
     assert status.rows == 5 * (mirror_store.COMPACT_AFTER_FILES + 2)
     assert status.files <= mirror_store.COMPACT_AFTER_FILES
     assert read_table(rt.settings.mirror_dir, "responses").num_rows == status.rows
+    files = (rt.settings.mirror_dir / "responses").glob("month=*/*.parquet")
+    assert max(len(iter_row_groups(path)) for path in files) == 1  # one group, not one per file
 
 
 @pytest.fixture

@@ -9,14 +9,13 @@ Cells are sorted before the seeded draw, so every engine gets identical replicat
 
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta
-
 import ibis
 import ibis.expr.types as ir
 import numpy as np
 
 from cxm.analytics.engine import Engine
 from cxm.analytics.lmg import FloatArray, correlation_from_moments, lmg
+from cxm.analytics.metrics import period_filters
 from cxm.domain.drivers import DriverImportance, DriverQuery, DriverReport
 from cxm.domain.errors import ValidationFailed
 
@@ -34,11 +33,7 @@ def answer_value(answers: ir.Value, key: str) -> ir.FloatingValue:
 
 
 def _window(t: ir.Table, column: str, query: DriverQuery) -> list[ir.BooleanValue]:
-    out: list[ir.BooleanValue] = []
-    if query.since is not None:
-        out.append(t[column] >= datetime.combine(query.since, time()))
-    if query.until is not None:
-        out.append(t[column] < datetime.combine(query.until + timedelta(days=1), time()))
+    out = period_filters(t, column, query.since, query.until)
     for dimension, values in sorted(query.where.items()):
         out.append(t[dimension].isin(list(values)))
     return out

@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime, time, timedelta
 from typing import Any
 
 import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import metric_expression
+from cxm.analytics.metrics import metric_expression, period_filters
 from cxm.analytics.paths import compute_transitions
 from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
 from cxm.domain.metrics import CellStats, MetricQuery, finish_row
@@ -28,11 +27,7 @@ _STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
 
 def window_filters(t: ir.Table, column: str, query: JourneyQuery) -> list[ir.BooleanValue]:
     """Time window, journey and dimension filters of a journey query on one table."""
-    out: list[ir.BooleanValue] = []
-    if query.since is not None:
-        out.append(t[column] >= datetime.combine(query.since, time()))
-    if query.until is not None:
-        out.append(t[column] < datetime.combine(query.until + timedelta(days=1), time()))
+    out = period_filters(t, column, query.since, query.until)
     if query.journey is not None:
         out.append(t.journey == query.journey)
     for dimension, values in sorted(query.where.items()):

@@ -16,6 +16,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
+from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.metrics import (
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
@@ -32,15 +33,38 @@ _TRUNCATE_UNIT = {"day": "D", "week": "W", "month": "M", "quarter": "Q"}
 _STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
 
 
+def day_of(t: ir.Table, time_column: str = TIME_COLUMN) -> ir.DateValue:
+    """The calendar day of a time column: the day column the mirror keeps beside it where
+    the table has one (cheap to read), else the time cast to a date (the same day)."""
+    day = DAY_COLUMNS[time_column]
+    if day in t.columns:
+        return t[day]
+    return t[time_column].cast("date")
+
+
+def period_filters(
+    t: ir.Table, time_column: str, since: date | None, until: date | None
+) -> list[ir.BooleanValue]:
+    """Whole days from ``since`` to ``until`` (either may be open) of a time column."""
+    day = DAY_COLUMNS[time_column]
+    out: list[ir.BooleanValue] = []
+    if day in t.columns:
+        if since is not None:
+            out.append(t[day] >= since)
+        if until is not None:
+            out.append(t[day] <= until)
+        return out
+    if since is not None:
+        out.append(t[time_column] >= datetime.combine(since, time()))
+    if until is not None:
+        out.append(t[time_column] < datetime.combine(until + timedelta(days=1), time()))
+    return out
+
+
 def query_filters(t: ir.Table, query: MetricQuery | TextQuery) -> list[ir.BooleanValue]:
     """The conditions of a query's period (whole days from ``since`` to ``until``) and of
     its ``where``, on a table with the response time and the dimensions."""
-    filters: list[ir.BooleanValue] = []
-    if query.since is not None:
-        filters.append(t[TIME_COLUMN] >= datetime.combine(query.since, time()))
-    if query.until is not None:
-        end = datetime.combine(query.until + timedelta(days=1), time())
-        filters.append(t[TIME_COLUMN] < end)
+    filters = period_filters(t, TIME_COLUMN, query.since, query.until)
     for dimension, values in sorted(query.where.items()):
         filters.append(t[dimension].isin(list(values)))
     return filters
@@ -50,10 +74,9 @@ def cell_groups(t: ir.Table, query: MetricQuery | TextQuery) -> dict[str, ir.Val
     """A query's cells: its breakdown dimensions and, with a grain, the period."""
     groups: dict[str, ir.Value] = {dim: t[dim] for dim in query.by}
     if query.grain == "day":
-        groups["day"] = t[TIME_COLUMN].cast("date")  # the same day, cheaper than truncating
+        groups["day"] = day_of(t)
     elif query.grain is not None:
-        unit = _TRUNCATE_UNIT[query.grain]
-        groups[query.grain] = t[TIME_COLUMN].truncate(unit).cast("date")
+        groups[query.grain] = day_of(t).truncate(_TRUNCATE_UNIT[query.grain]).cast("date")
     return groups
 
 
@@ -75,9 +98,7 @@ def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
         if groups:
             return t.group_by(**groups).aggregate(**aggregates)
         return t.aggregate(**aggregates)
-    days = t.group_by(
-        **{dim: t[dim] for dim in query.by}, _day=t[TIME_COLUMN].cast("date")
-    ).aggregate(**aggregates)
+    days = t.group_by(**{dim: t[dim] for dim in query.by}, _day=day_of(t)).aggregate(**aggregates)
     period = days._day.truncate(_TRUNCATE_UNIT[query.grain]).cast("date")
     return days.group_by(**{dim: days[dim] for dim in query.by}, **{query.grain: period}).aggregate(
         **{name: days[name].sum().cast("int64") for name in aggregates}
