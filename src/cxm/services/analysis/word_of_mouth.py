@@ -17,7 +17,6 @@ from cxm.domain.significance import ALPHA, Scan, TestedMetric, compare_cells, sc
 from cxm.services.analysis.common import check_dimension, prepared
 from cxm.services.runtime import Runtime
 
-DIRECT_SOURCES = tuple(s for s in RESPONSE_SOURCES if s not in INDIRECT_SOURCES)
 WOM_METRICS: tuple[TestedMetric, ...] = ("nps", "csat")
 
 
@@ -37,12 +36,6 @@ class WordOfMouth:
     volume: tuple[VolumePoint, ...]
 
 
-def _sided(query: MetricQuery, sources: tuple[str, ...]) -> MetricQuery:
-    asked = query.where.get("source")
-    chosen = tuple(s for s in sources if asked is None or s in asked)
-    return replace(query, where={**query.where, "source": chosen})
-
-
 def word_of_mouth(
     rt: Runtime,
     dimension: str = "touchpoint",
@@ -51,13 +44,25 @@ def word_of_mouth(
     principal: Principal | None = None,
     alpha: float = ALPHA,
 ) -> WordOfMouth:
+    """Both sides come from one aggregation by value, source and month (one scan of the
+    responses), summed here per side."""
     check_dimension(dimension)
     if dimension == "source":
         raise ValidationFailed("word of mouth is already split by source", field="dimension")
     query, engine, min_n = prepared(rt, base, principal)
-    by = replace(query, by=(dimension,), grain=None)
-    heard = {k[dimension]: s for k, s in compute_cells(engine, _sided(by, INDIRECT_SOURCES))}
-    lived = {k[dimension]: s for k, s in compute_cells(engine, _sided(by, DIRECT_SOURCES))}
+    asked = query.where.get("source")
+    sources = tuple(s for s in RESPONSE_SOURCES if asked is None or s in asked)
+    split = replace(
+        query, by=(dimension, "source"), grain="month", where={**query.where, "source": sources}
+    )
+    heard: dict[str | None, CellStats] = {}
+    lived: dict[str | None, CellStats] = {}
+    heard_m: dict[date, int] = {}
+    lived_m: dict[date, int] = {}
+    for cell, stats in compute_cells(engine, split):
+        side, monthly = (heard, heard_m) if cell["source"] in INDIRECT_SOURCES else (lived, lived_m)
+        side[cell[dimension]] = side.get(cell[dimension], CellStats()) + stats
+        monthly[cell["month"]] = monthly.get(cell["month"], 0) + stats.n
     keys = sorted(set(heard) | set(lived), key=lambda k: (k is None, str(k)))
     tests = [
         (
@@ -68,9 +73,6 @@ def word_of_mouth(
         for m in WOM_METRICS
     ]
     gaps = Scan(dimension, "heard", "experienced", alpha, scan_rows(tests, alpha))
-    monthly = replace(query, by=(), grain="month")
-    heard_m = {k["month"]: s.n for k, s in compute_cells(engine, _sided(monthly, INDIRECT_SOURCES))}
-    lived_m = {k["month"]: s.n for k, s in compute_cells(engine, _sided(monthly, DIRECT_SOURCES))}
     volume = tuple(
         VolumePoint(m, lived_m.get(m, 0), heard_m.get(m, 0))
         for m in sorted(set(heard_m) | set(lived_m))
