@@ -78,11 +78,13 @@ def pain_expression(
     # interactions and add the sums per key, instead of joining every response (measured:
     # the hash table over all responses and their columns was most of the time). Each row
     # has at most one interaction (its id is the key), so the sums are those of the join.
+    # Interactions without a monetary value add nothing, so they are left out of the join.
     ix = engine.table("interactions")
+    ix = ix.filter(ix.monetary_value.notnull())
     ix = ix.select(ix_id=ix.id, value=ix.monetary_value.cast("float64"))
     risky = base.filter(base.detractor == 1, base.iid.notnull()).select("key", "iid")
     risky = risky.join(ix, risky.iid == ix.ix_id)
-    at_risk = risky.group_by("key").aggregate(at_risk=risky.value.fill_null(0.0).sum())
+    at_risk = risky.group_by("key").aggregate(at_risk=risky.value.sum())
     zero = {name: ibis.literal(0, "int64") for name in counts.columns[1:-1]}
     at_risk = at_risk.select("key", **zero, money_at_risk=at_risk.at_risk.cast("float64"))
     both = ibis.union(counts, at_risk)
