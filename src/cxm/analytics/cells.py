@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import TIME_COLUMN, metric_expression
+from cxm.analytics.metrics import TIME_COLUMN, cells_expression
 from cxm.domain.metrics import CellStats, MetricQuery
 
 Cell = tuple[dict[str, Any], CellStats]
@@ -21,7 +21,7 @@ def compute_cells(engine: Engine, query: MetricQuery) -> list[Cell]:
     if any(len(values) == 0 for values in query.where.values()):
         return []
     with engine.lock:
-        records = metric_expression(engine.table("responses"), query).to_pyarrow().to_pylist()
+        records = cells_expression(engine, query).to_pyarrow().to_pylist()
     names = (*query.by, *((query.grain,) if query.grain else ()))
     cells: list[Cell] = []
     for record in records:

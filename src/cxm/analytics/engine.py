@@ -43,6 +43,8 @@ class Engine:
     con: BaseBackend
     lock: threading.RLock = field(default_factory=threading.RLock)
     generation: str = ""
+    #: The mirror's tables this engine reads (none when it reads the system of record).
+    mirrored: frozenset[str] = frozenset()
     _stamp: tuple[int, int] | None = None
     _tables: dict[str, Any] = field(default_factory=dict)
 
@@ -115,6 +117,7 @@ def _create_duckdb_views(engine: Engine, files: dict[str, list[Path]]) -> None:
             f'CREATE OR REPLACE VIEW "{name}" AS SELECT * FROM read_parquet([{listed}])'
         )
     engine._tables.clear()
+    engine.mirrored = frozenset(files)
 
 
 def refresh_views(

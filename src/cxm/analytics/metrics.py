@@ -20,6 +20,8 @@ from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.metrics import (
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
+    RESPONSE_ROLLUPS,
+    ROLLUP_DIMENSIONS,
     TOP2_MIN,
     CellStats,
     MetricQuery,
@@ -92,7 +94,26 @@ def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
     filters = query_filters(t, query)
     if filters:
         t = t.filter(*filters)
-    aggregates = _statistics(t, query)
+    return _cells(t, query, _statistics(t, query))
+
+
+def cells_expression(engine: Engine, query: MetricQuery) -> ir.Table:
+    """A query's aggregation on an engine: summed from the mirror's daily rollups when the
+    query breaks down and filters by at most one dimension besides the source (the same
+    integers from a few thousand rows a month), else from the responses."""
+    used = {*query.by, *query.where} - {"source"}
+    if len(used) > 1 or RESPONSE_ROLLUPS not in engine.mirrored:
+        return metric_expression(engine.table("responses"), query)
+    dimension = used.pop() if used else ROLLUP_DIMENSIONS[0]
+    r = engine.table(RESPONSE_ROLLUPS)
+    r = r.filter(r.dimension == dimension).mutate(**{dimension: r.value})
+    filters = query_filters(r, query)
+    if filters:
+        r = r.filter(*filters)
+    return _cells(r, query, {name: r[name].sum().cast("int64") for name in _stat_names(query)})
+
+
+def _cells(t: ir.Table, query: MetricQuery, aggregates: dict[str, ir.Scalar]) -> ir.Table:
     if query.grain is None or query.grain == "day":
         groups = cell_groups(t, query)
         if groups:
@@ -102,6 +123,21 @@ def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
     period = days._day.truncate(_TRUNCATE_UNIT[query.grain]).cast("date")
     return days.group_by(**{dim: days[dim] for dim in query.by}, **{query.grain: period}).aggregate(
         **{name: days[name].sum().cast("int64") for name in aggregates}
+    )
+
+
+_METRIC_STATS = {
+    "nps": ("nps_n", "promoters", "detractors"),
+    "csat": ("csat_n", "csat_sum", "csat_sumsq", "csat_top2"),
+    "ces": ("ces_n", "ces_sum", "ces_sumsq"),
+}
+
+
+def _stat_names(query: MetricQuery) -> tuple[str, ...]:
+    """The statistics a query's metrics need, as :func:`_statistics` names them."""
+    return (
+        "n",
+        *(name for m, names in _METRIC_STATS.items() if m in query.metrics for name in names),
     )
 
 
@@ -139,8 +175,7 @@ def compute_metric_report(engine: Engine, query: MetricQuery, *, min_n: int) -> 
         records: list[dict[str, Any]] = []  # an empty filter matches nothing
     else:
         with engine.lock:
-            expr = metric_expression(engine.table("responses"), query)
-            records = expr.to_pyarrow().to_pylist()
+            records = cells_expression(engine, query).to_pyarrow().to_pylist()
     cells: list[tuple[dict[str, str | date | None], CellStats]] = []
     for record in records:
         stats = CellStats(**{f: int(record.get(f) or 0) for f in _STAT_FIELDS})
@@ -170,4 +205,4 @@ def cell_order(value: str | date | None) -> tuple[bool, str]:
 def compile_sql(engine: Engine, query: MetricQuery) -> str:
     """The SQL a query compiles to on an engine (for snapshots and ``--explain``)."""
     with engine.lock:
-        return str(ibis.to_sql(metric_expression(engine.table("responses"), query)))
+        return str(ibis.to_sql(cells_expression(engine, query)))

@@ -84,6 +84,7 @@ def _create_spark_views(engine: Engine, mirror_dir: Path, files: dict[str, list[
         frame = session.read.parquet(*(str(path) for path in paths))
         frame.createOrReplaceTempView(f"{prefix}{name}")
     engine._tables = {name: engine.con.table(f"{prefix}{name}") for name in files}
+    engine.mirrored = frozenset(files)
 
 
 def _view_prefix(mirror_dir: Path) -> str:

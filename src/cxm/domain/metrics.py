@@ -14,6 +14,8 @@ from functools import lru_cache
 from statistics import NormalDist
 from typing import Literal
 
+from cxm.domain.dimensions import DIMENSIONS
+
 Metric = Literal["nps", "csat", "ces"]
 Grain = Literal["day", "week", "month", "quarter"]
 METRICS: tuple[Metric, ...] = ("nps", "csat", "ces")
@@ -73,6 +75,12 @@ class MetricReport:
 CONFIDENCE = 0.95
 Z95 = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
 #: Time keys of a report row are named after the grain; dimension keys after the dimension.
+#: The mirror's daily rollups of the responses: per dimension value, source and day, the
+#: fields of :class:`CellStats` (written by ``cxm.store.mirror_rollups``, read by analytics).
+RESPONSE_ROLLUPS = "response_rollups"
+#: The dimensions a rollup row can be of (the source is a column of every rollup row).
+ROLLUP_DIMENSIONS = tuple(d for d in DIMENSIONS if d != "source")
+
 NPS_PROMOTER_MIN = 9
 NPS_DETRACTOR_MAX = 6
 TOP2_MIN = 4

@@ -8,6 +8,8 @@ Layout under the mirror directory::
     responses/month=2025-03/part-….parquet
     interactions/month=YYYY-MM/…        (by occurred_at; responses by responded_at)
     customers/bucket=00003/…            (by id // 100 000, so updates rewrite few files)
+    response_rollups/month=YYYY-MM/…    daily statistics per dimension value and source
+                                        (``cxm.store.mirror_rollups``), rebuilt per month
 
 A refresh copies the rows whose ``change_seq`` lies past the table's watermark, streaming
 them from the store in chunks into one Parquet file per touched partition. Rows that were
@@ -44,6 +46,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, sel
 
 from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.store.database import Database
+from cxm.store.mirror_rollups import ROLLUP_SCHEMA, ROLLUP_TABLE, rollup_of
 from cxm.store.tables import MIRRORED_TABLES, Base
 
 #: 2: day columns beside the time columns, row groups of ``ROW_GROUP_ROWS``.
@@ -216,18 +219,19 @@ def refresh(
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         for name in MIRRORED_TABLES:
             table = Base.metadata.tables[name]
-            _ensure_schema_file(mirror_dir, table)
+            _ensure_schema_file(mirror_dir, name, arrow_schema(table))
             copier.copy(table, heads[name])
             manifest.table(name).refreshed_at = now
+        _ensure_schema_file(mirror_dir, ROLLUP_TABLE, ROLLUP_SCHEMA)
+        copier.roll_up(now)
         _write_manifest(mirror_dir, manifest)
         if on_progress:
             on_progress(total, total)
         return manifest
 
 
-def _ensure_schema_file(mirror_dir: Path, table: Table) -> None:
-    path = mirror_dir / table.name / "schema.parquet"
-    schema = arrow_schema(table)
+def _ensure_schema_file(mirror_dir: Path, name: str, schema: pa.Schema) -> None:
+    path = mirror_dir / name / "schema.parquet"
     if not path.exists() or not pq.read_schema(path).equals(schema, check_metadata=False):
         path.parent.mkdir(parents=True, exist_ok=True)
         _write_atomic(path, schema.empty_table())
@@ -251,7 +255,7 @@ def _sweep(mirror_dir: Path, manifest: Manifest, grace_seconds: float) -> None:
     manifest.garbage = keep
     referenced = {rel for state in manifest.tables.values() for rel in state.files}
     referenced.update(rel for rel, _ in keep)
-    for name in MIRRORED_TABLES:
+    for name in (*MIRRORED_TABLES, ROLLUP_TABLE):
         base = mirror_dir / name
         if not base.is_dir():
             continue
@@ -280,6 +284,7 @@ class _Copier:
         self.total = total
         self.done = 0
         self.on_progress = on_progress
+        self.changed_response_partitions: set[str] = set()
 
     def copy(self, table: Table, head: int) -> None:
         state = self.manifest.table(table.name)
@@ -316,6 +321,9 @@ class _Copier:
         state.files.update(new_files)
         for partition in {rel.rsplit("/", 1)[0] for rel in new_files}:
             self._compact(state, partition, schema)
+        if table.name == "responses":
+            changed = previous_files.keys() ^ state.files.keys()
+            self.changed_response_partitions |= {_partition_of(rel) for rel in changed}
         state.watermark = head
         state.rows = sum(f.rows for f in state.files.values())
         state.max_id = max((f.max_id for f in state.files.values()), default=0)
@@ -370,6 +378,29 @@ class _Copier:
             del state.files[rel]
             self._retire(rel)
         state.files[new_rel] = FileInfo(rows, lo or 0, hi or 0)
+
+    def roll_up(self, now: str) -> None:
+        """Rebuild the rollups of the response partitions this refresh changed (of every
+        partition when the mirror has no rollups yet)."""
+        responses = self.manifest.table("responses")
+        partitions = self.changed_response_partitions
+        if ROLLUP_TABLE not in self.manifest.tables:
+            partitions = {_partition_of(rel) for rel in responses.files}
+        rollups = self.manifest.table(ROLLUP_TABLE)
+        for partition in sorted(partitions):
+            for rel in [r for r in rollups.files if _partition_of(r) == partition]:
+                del rollups.files[rel]
+                self._retire(rel)
+            sources = sorted(rel for rel in responses.files if _partition_of(rel) == partition)
+            data = rollup_of(self.mirror_dir / rel for rel in sources)
+            if data.num_rows:
+                rel = _new_file_name(ROLLUP_TABLE, partition)
+                (self.mirror_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                _write_atomic(self.mirror_dir / rel, data)
+                rollups.files[rel] = FileInfo(data.num_rows, 0, 0)
+        rollups.rows = sum(f.rows for f in rollups.files.values())
+        rollups.watermark = responses.watermark
+        rollups.refreshed_at = now
 
     def _retire(self, rel: str) -> None:
         self.manifest.garbage.append((rel, time.time()))
@@ -480,6 +511,11 @@ def _regroup(path: Path, schema: pa.Schema) -> None:
             writer.write(source.read_row_group(i))
     source.close()
     os.replace(tmp, path)
+
+
+def _partition_of(rel: str) -> str:
+    """``responses/month=2025-03/part-….parquet`` → ``month=2025-03``."""
+    return rel.split("/")[1]
 
 
 def _new_file_name(table_name: str, partition: str) -> str:
