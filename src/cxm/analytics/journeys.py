@@ -7,14 +7,13 @@ curve is a valence from the scores, (CSAT − 3) / 2, and says so (``source="sco
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
-import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import metric_expression, period_filters
+from cxm.analytics.journey_reach import customer_summary, reach_expression, window_filters
+from cxm.analytics.metrics import metric_expression
 from cxm.analytics.paths import compute_transitions
 from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
 from cxm.domain.metrics import CellStats, MetricQuery, finish_row
@@ -25,47 +24,13 @@ _KEYS = ("journey", "stage", "touchpoint")
 _STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
 
 
-def window_filters(t: ir.Table, column: str, query: JourneyQuery) -> list[ir.BooleanValue]:
-    """Time window, journey and dimension filters of a journey query on one table."""
-    out = period_filters(t, column, query.since, query.until)
-    if query.journey is not None:
-        out.append(t.journey == query.journey)
-    for dimension, values in sorted(query.where.items()):
-        out.append(t[dimension].isin(list(values)))
-    return out
-
-
-def volume_expression(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
-    """Interactions and distinct customers per touch-point (``level`` 3) and distinct
-    customers per stage (``level`` 2, touch-point null, interactions 0) in one query: the
-    interactions are counted once per (touch-point, customer), and both distinct counts
-    come from that much smaller table instead of two distinct aggregations over every
-    interaction."""
+def interaction_counts(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
+    """Interactions per (journey, stage, touch-point)."""
     t = interactions
     filters = window_filters(t, "occurred_at", query)
     if filters:
         t = t.filter(*filters)
-    per = t.group_by(*_KEYS, cid=t.customer_id).aggregate(n=t.count())
-    touchpoints = per.group_by(*_KEYS).aggregate(
-        interactions=per.n.sum().cast("int64"), customers=per.cid.count().cast("int64")
-    )
-    seen = per.select("journey", "stage", "cid").distinct()
-    stages = seen.group_by("journey", "stage").aggregate(
-        interactions=ibis.literal(0, "int64"), customers=seen.cid.count().cast("int64")
-    )
-    return ibis.union(
-        touchpoints.mutate(
-            touchpoint=touchpoints.touchpoint.cast("string"), level=ibis.literal(3, "int64")
-        ),
-        stages.select(
-            "journey",
-            "stage",
-            touchpoint=ibis.null("string"),
-            interactions="interactions",
-            customers="customers",
-            level=ibis.literal(2, "int64"),
-        ),
-    )
+    return t.group_by(*_KEYS).aggregate(interactions=t.count().cast("int64"))
 
 
 def emotion_expression(responses: ir.Table, analyses: ir.Table, query: JourneyQuery) -> ir.Table:
@@ -97,67 +62,65 @@ def compute_journey_map(
         until=query.until,
         where={**query.where, **({"journey": (query.journey,)} if query.journey else {})},
     )
+    stage_order = list(dict.fromkeys((journey, stage) for journey, stage, _ in layout))
+    stages = [stage for _, stage in stage_order]
     with engine.lock:
-        volumes = _rows(volume_expression(engine.table("interactions"), query))
+        counts = _rows(interaction_counts(engine.table("interactions"), query))
         stats = _rows(metric_expression(engine.table("responses"), metric_query))
         feelings = _rows(
             emotion_expression(engine.table("responses"), engine.table("comment_analyses"), query)
         )
-    by_tp_volume = {_key(r, 3): r for r in volumes if r["level"] == 3}
-    by_stage_volume = {_key(r, 2): r for r in volumes if r["level"] == 2}
+        summary = customer_summary(engine.table("interactions"), query, layout, stages).cache()
+        try:
+            reach = _rows(reach_expression(summary, len(layout), len(stages)))[0]
+            reached = [int(reach[f"s{i}"] or 0) for i in range(len(stages))]
+            transitions = compute_transitions(summary, stages, reached)
+        finally:
+            summary.release()
+    by_tp_interactions = {_key(r, 3): int(r["interactions"] or 0) for r in counts}
+    by_tp_customers = {key: int(reach[f"t{j}"] or 0) for j, key in enumerate(layout)}
+    by_stage_customers = dict(zip(stage_order, reached, strict=True))
     by_tp_stats = {
         _key(r, 3): CellStats(**{f: int(r.get(f) or 0) for f in _STAT_FIELDS}) for r in stats
     }
     by_tp_feel = {_key(r, 3): r for r in feelings}
     source = "comments" if any(int(r["n"] or 0) for r in feelings) else "score"
 
-    touchpoints: list[MapCell] = []
-    stages: list[MapCell] = []
-    stage_order: list[tuple[str, str]] = []
-    for journey, stage, tp in layout:
-        if (journey, stage) not in stage_order:
-            stage_order.append((journey, stage))
-        key = (journey, stage, tp)
-        vol = by_tp_volume.get(key, {})
-        touchpoints.append(
-            _cell(
-                key,
-                int(vol.get("interactions") or 0),
-                int(vol.get("customers") or 0),
-                by_tp_stats.get(key, CellStats()),
-                [by_tp_feel[key]] if key in by_tp_feel else [],
-                source,
-                min_n,
-            )
+    touchpoints = [
+        _cell(
+            key,
+            by_tp_interactions.get(key, 0),
+            by_tp_customers[key],
+            by_tp_stats.get(key, CellStats()),
+            [by_tp_feel[key]] if key in by_tp_feel else [],
+            source,
+            min_n,
         )
+        for key in layout
+    ]
+    stage_cells: list[MapCell] = []
     for journey, stage in stage_order:
-        keys = [k for k in by_tp_stats if k[:2] == (journey, stage)]
         total = CellStats()
-        for k in keys:
-            total = total + by_tp_stats[k]
-        vol = by_stage_volume.get((journey, stage), {})
-        interactions = sum(
-            int(v.get("interactions") or 0)
-            for k, v in by_tp_volume.items()
-            if k[:2] == (journey, stage)
-        )
+        for k, stats_of_tp in by_tp_stats.items():
+            if k[:2] == (journey, stage):
+                total = total + stats_of_tp
+        interactions = sum(n for k, n in by_tp_interactions.items() if k[:2] == (journey, stage))
         feel = [v for k, v in by_tp_feel.items() if k[:2] == (journey, stage)]
-        stages.append(
+        stage_cells.append(
             _cell(
                 (journey, stage, None),
                 interactions,
-                int(vol.get("customers") or 0),
+                by_stage_customers[(journey, stage)],
                 total,
                 feel,
                 source,
                 min_n,
             )
         )
-    transitions = compute_transitions(engine, replace(query), stage_order)
     return JourneyMap(
         query=query,
         emotion_source=source,  # type: ignore[arg-type]
-        stages=tuple(stages),
+        stages=tuple(stage_cells),
         touchpoints=tuple(touchpoints),
         transitions=transitions,
     )

@@ -13,6 +13,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
+from cxm.analytics.journey_reach import window_filters
 from cxm.domain.journeys import (
     BAD_MAX,
     CHURN_TOUCHPOINTS,
@@ -28,8 +29,6 @@ from cxm.domain.metrics import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, Z95
 def moment_expression(responses: ir.Table, interactions: ir.Table, query: MomentQuery) -> ir.Table:
     """Per touch-point and group (bad = 1, good = 0): customers, churned after, and the
     relationship-NPS counts of those customers."""
-    from cxm.analytics.journeys import window_filters
-
     r = responses.filter(
         responses.csat.notnull(),
         responses.customer_id.notnull(),

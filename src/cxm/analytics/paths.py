@@ -18,14 +18,13 @@ import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
+from cxm.analytics.journey_reach import window_filters
 from cxm.domain.journeys import JourneyQuery, PathCount, PathQuery, PathReport, Transition
 
 QUANTILES = (0.5, 0.9)
 
 
 def _filtered(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
-    from cxm.analytics.journeys import window_filters
-
     t = interactions
     return t.filter(t.customer_id.notnull(), *window_filters(t, "occurred_at", query))
 
@@ -88,72 +87,33 @@ def compute_paths(engine: Engine, query: PathQuery) -> PathReport:
     return PathReport(query=query, customers=customers, paths=tuple(paths))
 
 
-def firsts_expression(
-    interactions: ir.Table, query: JourneyQuery, stages: Sequence[str]
-) -> ir.Table:
-    """One row per customer and stage reached: ``cid``, ``stage`` and ``sec``, the epoch
-    second of the customer's first arrival there. Grouping by (customer, stage) first and
-    converting the minimum afterwards is one hash aggregation over the interactions, where
-    a column per stage (a conditional minimum each) costs a comparison per stage and row;
-    the minimum's epoch second is the minimum of the epoch seconds (monotonic)."""
-    t = _filtered(interactions, query)
-    t = t.filter(t.stage.isin(sorted(set(stages))))
-    firsts = t.group_by(cid=t.customer_id, stage=t.stage).aggregate(first=t.occurred_at.min())
-    return firsts.select("cid", "stage", sec=firsts.first.epoch_seconds().cast("int64"))
-
-
 def compute_transitions(
-    engine: Engine, query: JourneyQuery, stage_order: Sequence[tuple[str, str]]
+    summary: ir.Table, stages: Sequence[str], reached: Sequence[int]
 ) -> tuple[Transition, ...]:
-    """Stage-to-stage conversion, drop-off and time between stages, in journey order."""
-    stages = [s for _, s in stage_order]
+    """Stage-to-stage conversion, drop-off and time between stages, in journey order, from
+    the per-customer first arrivals of :func:`cxm.analytics.journey_reach.customer_summary`
+    (``reached[i]``: the customers who reached ``stages[i]``)."""
     if len(stages) < 2:
         return ()
-    with engine.lock:
-        firsts = firsts_expression(engine.table("interactions"), query, stages)
-        parts = []
-        for i in range(len(stages) - 1):
-            a = firsts.filter(firsts.stage == stages[i])
-            b = firsts.filter(firsts.stage == stages[i + 1]).view()
-            joined = a.join(b, a.cid == b.cid)
-            joined = joined.filter(joined.sec_right >= joined.sec)
-            parts.append(
-                joined.select(
-                    pair=ibis.literal(i, "int64"),
-                    sec=(joined.sec_right - joined.sec).cast("int64"),
-                )
-            )
-        durations = ibis.union(*parts) if len(parts) > 1 else parts[0]
-        by_pair = ibis.window(group_by=durations.pair, order_by=durations.sec)
-        d = durations.mutate(
-            rn=ibis.row_number().over(by_pair).cast("int64"),
-            cnt=durations.sec.count().over(ibis.window(group_by=durations.pair)).cast("int64"),
-        )
-        wanted = ibis.literal(False)
-        for q in QUANTILES:
-            pos = (d.cnt - 1).cast("float64") * q
-            wanted = (
-                wanted | (d.rn == pos.floor().cast("int64")) | (d.rn == pos.ceil().cast("int64"))
-            )
-        picked = d.filter(wanted).select(
-            stage=ibis.null(firsts.stage.type()), n=d.cnt, pair="pair", rn="rn", sec="sec"
-        )
-        # the customers reaching each stage ride along in the same query (rows with a
-        # stage), so the first arrivals are computed once
-        reached = firsts.group_by("stage").aggregate(n=firsts.count().cast("int64"))
-        reached = reached.select(
-            "stage",
-            "n",
-            pair=ibis.literal(-1, "int64"),
-            rn=ibis.literal(-1, "int64"),
-            sec=ibis.literal(0, "int64"),
-        )
-        rows = ibis.union(picked, reached).to_pyarrow().to_pylist()
-    by_stage = {r["stage"]: int(r["n"]) for r in rows if r["stage"] is not None}
-    picked_rows = [r for r in rows if r["stage"] is None]
+    parts = []
+    for i in range(len(stages) - 1):
+        a, b = summary[f"f{i}"], summary[f"f{i + 1}"]
+        pair = summary.filter(a.notnull(), b.notnull(), b >= a)
+        parts.append(pair.select(pair=ibis.literal(i, "int64"), sec=(b - a).cast("int64")))
+    durations = ibis.union(*parts) if len(parts) > 1 else parts[0]
+    by_pair = ibis.window(group_by=durations.pair, order_by=durations.sec)
+    d = durations.mutate(
+        rn=ibis.row_number().over(by_pair).cast("int64"),
+        cnt=durations.sec.count().over(ibis.window(group_by=durations.pair)).cast("int64"),
+    )
+    wanted = ibis.literal(False)
+    for q in QUANTILES:
+        pos = (d.cnt - 1).cast("float64") * q
+        wanted = wanted | (d.rn == pos.floor().cast("int64")) | (d.rn == pos.ceil().cast("int64"))
+    picked = d.filter(wanted).select(n=d.cnt, pair="pair", rn="rn", sec="sec")
     order_stats: dict[int, dict[int, int]] = {}
     sizes: dict[int, int] = {}
-    for r in picked_rows:
+    for r in picked.to_pyarrow().to_pylist():
         order_stats.setdefault(int(r["pair"]), {})[int(r["rn"])] = int(r["sec"])
         sizes[int(r["pair"])] = int(r["n"])
     out = []
@@ -163,7 +123,7 @@ def compute_transitions(
             Transition(
                 source=stages[i],
                 target=stages[i + 1],
-                reached=by_stage.get(stages[i], 0),
+                reached=reached[i],
                 converted=sizes.get(i, 0),
                 median_seconds=quantiles[0],
                 p90_seconds=quantiles[1],

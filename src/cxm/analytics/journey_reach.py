@@ -1,0 +1,78 @@
+"""Who reached which touch-point and stage, and when, from one pass over the interactions.
+
+The interactions are grouped by customer once: each customer's row holds the touch-points of
+the map they used, as bits of 62-bit words (``bit_or`` of each interaction's bit), and the
+epoch second of their first arrival at each stage. Customers per touch-point and per stage,
+and the durations between stages, are then read from that table of one row per customer —
+not from aggregations with a group per (touch-point, customer) or (stage, customer) pair,
+which cost several times more on tens of millions of interactions (``bench/README.md``).
+
+A stage is its key (stage keys are unique across the taxonomy); a touch-point of the map is
+its (journey, stage, touch-point) as the interactions carry them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import ibis
+import ibis.expr.types as ir
+
+from cxm.analytics.metrics import period_filters
+from cxm.domain.journeys import JourneyQuery
+
+BITS = 62  # per signed 64-bit word, the sign bit left alone
+
+
+def window_filters(t: ir.Table, column: str, query: JourneyQuery) -> list[ir.BooleanValue]:
+    """Time window, journey and dimension filters of a journey query on one table."""
+    out = period_filters(t, column, query.since, query.until)
+    if query.journey is not None:
+        out.append(t.journey == query.journey)
+    for dimension, values in sorted(query.where.items()):
+        out.append(t[dimension].isin(list(values)))
+    return out
+
+
+@ibis.udf.agg.builtin
+def bit_or(value: int) -> int:  # type: ignore[empty-body]
+    """The bitwise OR of a group's values (DuckDB, PostgreSQL and Spark all call it so)."""
+
+
+def customer_summary(
+    interactions: ir.Table,
+    query: JourneyQuery,
+    touchpoints: Sequence[tuple[str, str, str]],
+    stages: Sequence[str],
+) -> ir.Table:
+    """One row per customer: ``w0…`` (touch-point words) and ``f0…`` (first arrival at
+    ``stages[i]`` as an epoch second, null when never)."""
+    t = interactions
+    t = t.filter(t.customer_id.notnull(), *window_filters(t, "occurred_at", query))
+    aggregates: dict[str, ir.Scalar] = {"n": t.count().cast("int64")}
+    for word in range(word_count(len(touchpoints))):
+        chunk = touchpoints[word * BITS : (word + 1) * BITS]
+        branches = [
+            ((t.journey == journey) & (t.stage == stage) & (t.touchpoint == tp), 1 << bit)
+            for bit, (journey, stage, tp) in enumerate(chunk)
+        ]
+        bits = ibis.cases(*branches, else_=0).cast("int64")
+        aggregates[f"w{word}"] = bit_or(bits).cast("int64")
+    for i, stage in enumerate(stages):
+        first = (t.stage == stage).ifelse(t.occurred_at, ibis.null("timestamp")).min()
+        aggregates[f"f{i}"] = first.epoch_seconds().cast("int64")
+    return t.group_by(cid=t.customer_id).aggregate(**aggregates)
+
+
+def word_count(touchpoints: int) -> int:
+    return (touchpoints + BITS - 1) // BITS
+
+
+def reach_expression(summary: ir.Table, touchpoints: int, stages: int) -> ir.Table:
+    """One row: ``t{j}`` customers who used touch-point j, ``s{i}`` who reached stage i."""
+    counts: dict[str, ir.Scalar] = {"customers": summary.count().cast("int64")}
+    for j in range(touchpoints):
+        used = (summary[f"w{j // BITS}"] & (1 << (j % BITS))) != 0
+        counts[f"t{j}"] = used.ifelse(1, 0).sum().cast("int64")
+    for i in range(stages):
+        counts[f"s{i}"] = summary[f"f{i}"].count().cast("int64")
+    return summary.aggregate(**counts)
