@@ -69,7 +69,7 @@ def test_queries_over_two_dimensions_read_the_responses(engine: Engine) -> None:
         assert "response_rollups" not in compile_sql(engine, query)
 
 
-def test_rollups_follow_updated_rows_when_refreshed(sqlite_runtime: Runtime) -> None:
+def test_rollups_follow_updated_and_added_rows_when_refreshed(sqlite_runtime: Runtime) -> None:
     rt = sqlite_runtime
     insert_responses(rt, response_rows(600, start=datetime(2025, 1, 1), days=90))
     mirror.refresh_mirror(rt)
@@ -82,6 +82,9 @@ def test_rollups_follow_updated_rows_when_refreshed(sqlite_runtime: Runtime) -> 
             "r3": {"csat": 1, "source": "social"},
         },
     )
+    mirror.refresh_mirror(rt)
+    # rows added to months that have a rollup already: their rollup is added to it
+    insert_responses(rt, response_rows(200, start=datetime(2025, 2, 1), days=20, prefix="n"))
     mirror.refresh_mirror(rt)
     engine = connect(rt.settings)
     try:

@@ -46,7 +46,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, sel
 
 from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.store.database import Database
-from cxm.store.mirror_rollups import ROLLUP_SCHEMA, ROLLUP_TABLE, rollup_of
+from cxm.store.mirror_rollups import ROLLUP_SCHEMA, ROLLUP_TABLE, merge_rollups, rollup_of
 from cxm.store.tables import MIRRORED_TABLES, Base
 
 #: 2: day columns beside the time columns, row groups of ``ROW_GROUP_ROWS``.
@@ -284,7 +284,10 @@ class _Copier:
         self.total = total
         self.done = 0
         self.on_progress = on_progress
-        self.changed_response_partitions: set[str] = set()
+        # for the rollups: response files this refresh added, and partitions it removed
+        # rows from (updated rows), whose rollups must be rebuilt rather than added to
+        self.appended_responses: list[str] = []
+        self.rewritten_partitions: set[str] = set()
 
     def copy(self, table: Table, head: int) -> None:
         state = self.manifest.table(table.name)
@@ -318,12 +321,14 @@ class _Copier:
         stale = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
         if stale.size:
             self._retire_old_copies(state, previous_files, stale, schema)
+        if table.name == "responses":
+            self.appended_responses += list(new_files)
+            self.rewritten_partitions |= {
+                _partition_of(rel) for rel in previous_files if rel not in state.files
+            }
         state.files.update(new_files)
         for partition in {rel.rsplit("/", 1)[0] for rel in new_files}:
             self._compact(state, partition, schema)
-        if table.name == "responses":
-            changed = previous_files.keys() ^ state.files.keys()
-            self.changed_response_partitions |= {_partition_of(rel) for rel in changed}
         state.watermark = head
         state.rows = sum(f.rows for f in state.files.values())
         state.max_id = max((f.max_id for f in state.files.values()), default=0)
@@ -380,19 +385,31 @@ class _Copier:
         state.files[new_rel] = FileInfo(rows, lo or 0, hi or 0)
 
     def roll_up(self, now: str) -> None:
-        """Rebuild the rollups of the response partitions this refresh changed (of every
-        partition when the mirror has no rollups yet)."""
+        """Bring the rollups up to date: a month this refresh only added rows to gets the
+        rollup of those rows added to its own (a refresh costs what it copied); a month it
+        removed rows from, and every month when the mirror has no rollups yet, is rolled up
+        again from all its response files. Added files that compaction has since merged are
+        still on disk (superseded files are kept for the grace period)."""
         responses = self.manifest.table("responses")
-        partitions = self.changed_response_partitions
+        rebuild = set(self.rewritten_partitions)
         if ROLLUP_TABLE not in self.manifest.tables:
-            partitions = {_partition_of(rel) for rel in responses.files}
+            rebuild |= {_partition_of(rel) for rel in responses.files}
+        added: dict[str, list[str]] = {}
+        for rel in self.appended_responses:
+            added.setdefault(_partition_of(rel), []).append(rel)
         rollups = self.manifest.table(ROLLUP_TABLE)
-        for partition in sorted(partitions):
-            for rel in [r for r in rollups.files if _partition_of(r) == partition]:
+        for partition in sorted(rebuild | set(added)):
+            old = sorted(r for r in rollups.files if _partition_of(r) == partition)
+            if partition in rebuild:
+                sources = sorted(r for r in responses.files if _partition_of(r) == partition)
+                data = rollup_of(self.mirror_dir / rel for rel in sources)
+            else:
+                parts = [pq.read_table(self.mirror_dir / rel) for rel in old]
+                parts.append(rollup_of(self.mirror_dir / rel for rel in added[partition]))
+                data = merge_rollups(parts)
+            for rel in old:
                 del rollups.files[rel]
                 self._retire(rel)
-            sources = sorted(rel for rel in responses.files if _partition_of(rel) == partition)
-            data = rollup_of(self.mirror_dir / rel for rel in sources)
             if data.num_rows:
                 rel = _new_file_name(ROLLUP_TABLE, partition)
                 (self.mirror_dir / rel).parent.mkdir(parents=True, exist_ok=True)

@@ -2,8 +2,9 @@
 (:class:`~cxm.domain.metrics.CellStats`) of each (dimension value, source, day).
 
 A month of responses becomes a few thousand rollup rows whatever its size, one file per
-month partition (``response_rollups/month=YYYY-MM/``), rebuilt from that month's response
-files whenever a refresh changes them. Analytics answer a metric query from the rollups
+month partition (``response_rollups/month=YYYY-MM/``). A refresh that adds responses to a
+month adds their rollup to the month's (the statistics are sums); one that updates or moves
+responses rolls the month up again from its files. Analytics answer a metric query from the rollups
 when it breaks down or filters by at most one dimension besides the source; every other
 query reads the responses. The statistics are integer counts and sums, so both give the
 same numbers."""
@@ -53,9 +54,14 @@ def rollup_of(files: Iterable[Path]) -> pa.Table:
         for path in files
         for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS, columns=columns)
     ]
-    if not partials:
+    return merge_rollups(partials)
+
+
+def merge_rollups(parts: list[pa.Table]) -> pa.Table:
+    """Rollups of disjoint sets of responses → the rollup of their union."""
+    if not parts:
         return ROLLUP_SCHEMA.empty_table()
-    return _summed(pa.concat_tables(partials))
+    return _summed(pa.concat_tables(parts))
 
 
 def _rollup(rows: pa.Table) -> pa.Table:
