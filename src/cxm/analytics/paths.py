@@ -3,7 +3,8 @@
 * Common paths: each customer's interactions in time order (``lag`` drops a repeat of the
   previous touch-point/stage, ``row_number`` numbers the steps), the first N steps pivoted
   into columns, then counted per distinct path; ``rank`` keeps the top N with their ties.
-* Transitions: each customer's first arrival at every stage; stage i → i+1 converts when
+* Transitions: each customer's first arrival at every stage (one row per customer, from
+  :mod:`cxm.analytics.journey_reach`); stage i → i+1 converts when
   the customer reached i+1 no earlier than i. Median and p90 of the time between them are
   exact: ``row_number`` over the sorted durations picks the two order statistics around
   each quantile, interpolated here (numpy's default "linear" definition)."""
