@@ -75,15 +75,15 @@ class MetricReport:
 CONFIDENCE = 0.95
 Z95 = NormalDist().inv_cdf(0.5 + CONFIDENCE / 2)
 #: Time keys of a report row are named after the grain; dimension keys after the dimension.
+NPS_PROMOTER_MIN = 9
+NPS_DETRACTOR_MAX = 6
+TOP2_MIN = 4
+
 #: The mirror's daily rollups of the responses: per dimension value, source and day, the
 #: fields of :class:`CellStats` (written by ``cxm.store.mirror_rollups``, read by analytics).
 RESPONSE_ROLLUPS = "response_rollups"
 #: The dimensions a rollup row can be of (the source is a column of every rollup row).
 ROLLUP_DIMENSIONS = tuple(d for d in DIMENSIONS if d != "source")
-
-NPS_PROMOTER_MIN = 9
-NPS_DETRACTOR_MAX = 6
-TOP2_MIN = 4
 
 
 @dataclass(frozen=True)
