@@ -15,7 +15,7 @@ import numpy as np
 
 from cxm.analytics.engine import Engine
 from cxm.analytics.lmg import FloatArray, correlation_from_moments, lmg
-from cxm.analytics.metrics import period_filters
+from cxm.analytics.metrics import query_filters
 from cxm.domain.drivers import DriverImportance, DriverQuery, DriverReport
 from cxm.domain.errors import ValidationFailed
 
@@ -32,27 +32,18 @@ def answer_value(answers: ir.Value, key: str) -> ir.FloatingValue:
     return text.nullif("").cast("float64")
 
 
-def _window(t: ir.Table, column: str, query: DriverQuery) -> list[ir.BooleanValue]:
-    out = period_filters(t, column, query.since, query.until)
-    for dimension, values in sorted(query.where.items()):
-        out.append(t[dimension].isin(list(values)))
-    return out
-
-
 def driver_table(responses: ir.Table, query: DriverQuery) -> ir.Table:
     """Complete cases: columns ``y`` and ``d0…d{k-1}`` (float64), one row per response
     (answers) or per customer (touch-points)."""
     t = responses
     if query.source == "answers":
-        t = t.filter(
-            t[query.outcome].notnull(), t.answers.notnull(), *_window(t, "responded_at", query)
-        )
+        t = t.filter(t[query.outcome].notnull(), t.answers.notnull(), *query_filters(t, query))
         cols = {OUTCOME: t[query.outcome].cast("float64")}
         for i, key in enumerate(query.drivers):
             cols[f"d{i}"] = answer_value(t.answers, key)
         table = t.select(**cols)
     else:
-        t = t.filter(t.customer_id.notnull(), *_window(t, "responded_at", query))
+        t = t.filter(t.customer_id.notnull(), *query_filters(t, query))
         tp = t.filter(t.csat.notnull(), t.touchpoint.isin(list(query.drivers)))
         aggs: dict[str, ir.Scalar] = {}
         for i, key in enumerate(query.drivers):

@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
-from cxm.analytics.metrics import period_filters
+from cxm.analytics.metrics import query_filters
 from cxm.domain.journeys import JourneyQuery
 
 BITS = 62  # per signed 64-bit word, the sign bit left alone
@@ -25,11 +25,9 @@ BITS = 62  # per signed 64-bit word, the sign bit left alone
 
 def window_filters(t: ir.Table, column: str, query: JourneyQuery) -> list[ir.BooleanValue]:
     """Time window, journey and dimension filters of a journey query on one table."""
-    out = period_filters(t, column, query.since, query.until)
+    out = query_filters(t, query, column)
     if query.journey is not None:
         out.append(t.journey == query.journey)
-    for dimension, values in sorted(query.where.items()):
-        out.append(t[dimension].isin(list(values)))
     return out
 
 

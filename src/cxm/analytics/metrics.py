@@ -9,8 +9,9 @@ every engine yields the same numbers. Portability: booleans become numbers throu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Any, Protocol
 
 import ibis
 import ibis.expr.types as ir
@@ -63,10 +64,23 @@ def period_filters(
     return out
 
 
-def query_filters(t: ir.Table, query: MetricQuery | TextQuery) -> list[ir.BooleanValue]:
+class WindowedQuery(Protocol):
+    """What every analysis query has: a period of whole days and dimension filters."""
+
+    @property
+    def since(self) -> date | None: ...
+    @property
+    def until(self) -> date | None: ...
+    @property
+    def where(self) -> Mapping[str, tuple[str, ...]]: ...
+
+
+def query_filters(
+    t: ir.Table, query: WindowedQuery, time_column: str = TIME_COLUMN
+) -> list[ir.BooleanValue]:
     """The conditions of a query's period (whole days from ``since`` to ``until``) and of
-    its ``where``, on a table with the response time and the dimensions."""
-    filters = period_filters(t, TIME_COLUMN, query.since, query.until)
+    its ``where``, on a table with the time column and the dimensions."""
+    filters = period_filters(t, time_column, query.since, query.until)
     for dimension, values in sorted(query.where.items()):
         filters.append(t[dimension].isin(list(values)))
     return filters

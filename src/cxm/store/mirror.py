@@ -45,8 +45,9 @@ from filelock import FileLock
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, select
 
 from cxm.domain.dimensions import DAY_COLUMNS
+from cxm.domain.metrics import RESPONSE_ROLLUPS
 from cxm.store.database import Database
-from cxm.store.mirror_rollups import ROLLUP_SCHEMA, ROLLUP_TABLE, merge_rollups, rollup_of
+from cxm.store.mirror_rollups import ROLLUP_SCHEMA, merge_rollups, rollup_of
 from cxm.store.tables import MIRRORED_TABLES, Base
 
 #: 2: day columns beside the time columns, row groups of ``ROW_GROUP_ROWS``.
@@ -222,7 +223,7 @@ def refresh(
             _ensure_schema_file(mirror_dir, name, arrow_schema(table))
             copier.copy(table, heads[name])
             manifest.table(name).refreshed_at = now
-        _ensure_schema_file(mirror_dir, ROLLUP_TABLE, ROLLUP_SCHEMA)
+        _ensure_schema_file(mirror_dir, RESPONSE_ROLLUPS, ROLLUP_SCHEMA)
         copier.roll_up(now)
         _write_manifest(mirror_dir, manifest)
         if on_progress:
@@ -255,7 +256,7 @@ def _sweep(mirror_dir: Path, manifest: Manifest, grace_seconds: float) -> None:
     manifest.garbage = keep
     referenced = {rel for state in manifest.tables.values() for rel in state.files}
     referenced.update(rel for rel, _ in keep)
-    for name in (*MIRRORED_TABLES, ROLLUP_TABLE):
+    for name in (*MIRRORED_TABLES, RESPONSE_ROLLUPS):
         base = mirror_dir / name
         if not base.is_dir():
             continue
@@ -392,12 +393,12 @@ class _Copier:
         still on disk (superseded files are kept for the grace period)."""
         responses = self.manifest.table("responses")
         rebuild = set(self.rewritten_partitions)
-        if ROLLUP_TABLE not in self.manifest.tables:
+        if RESPONSE_ROLLUPS not in self.manifest.tables:
             rebuild |= {_partition_of(rel) for rel in responses.files}
         added: dict[str, list[str]] = {}
         for rel in self.appended_responses:
             added.setdefault(_partition_of(rel), []).append(rel)
-        rollups = self.manifest.table(ROLLUP_TABLE)
+        rollups = self.manifest.table(RESPONSE_ROLLUPS)
         for partition in sorted(rebuild | set(added)):
             old = sorted(r for r in rollups.files if _partition_of(r) == partition)
             if partition in rebuild:
@@ -411,7 +412,7 @@ class _Copier:
                 del rollups.files[rel]
                 self._retire(rel)
             if data.num_rows:
-                rel = _new_file_name(ROLLUP_TABLE, partition)
+                rel = _new_file_name(RESPONSE_ROLLUPS, partition)
                 (self.mirror_dir / rel).parent.mkdir(parents=True, exist_ok=True)
                 _write_atomic(self.mirror_dir / rel, data)
                 rollups.files[rel] = FileInfo(data.num_rows, 0, 0)

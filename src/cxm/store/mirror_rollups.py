@@ -4,8 +4,8 @@
 A month of responses becomes a few thousand rollup rows whatever its size, one file per
 month partition (``response_rollups/month=YYYY-MM/``). A refresh that adds responses to a
 month adds their rollup to the month's (the statistics are sums); one that updates or moves
-responses rolls the month up again from its files. Analytics answer a metric query from the rollups
-when it breaks down or filters by at most one dimension besides the source; every other
+responses rolls the month up again from its files. Analytics answer a metric query from the
+rollups when it breaks down or filters by at most one dimension besides the source; every other
 query reads the responses. The statistics are integer counts and sums, so both give the
 same numbers."""
 
@@ -22,13 +22,11 @@ from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.metrics import (
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
-    RESPONSE_ROLLUPS,
     ROLLUP_DIMENSIONS,
     TOP2_MIN,
     CellStats,
 )
 
-ROLLUP_TABLE = RESPONSE_ROLLUPS
 STAT_COLUMNS = tuple(CellStats.__dataclass_fields__)
 DAY = DAY_COLUMNS["responded_at"]
 _KEYS = ("dimension", "value", "source", DAY)
