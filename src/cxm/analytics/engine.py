@@ -55,6 +55,12 @@ class Engine:
         table: ibis.Table = self._tables[name]
         return table
 
+    def cache(self, expr: ibis.Table) -> ibis.Table:
+        """``expr.cache()``, with its in-memory tables registered first: Ibis 12's PySpark
+        backend compiles a cached expression without registering them."""
+        self.con._run_pre_execute_hooks(expr)
+        return expr.cache()
+
 
 _engines: dict[str, Engine] = {}
 _engines_lock = threading.Lock()

@@ -2,10 +2,13 @@
 
 The interactions are grouped by customer once: each customer's row holds the touch-points of
 the map they used, as bits of 62-bit words (``bit_or`` of each interaction's bit), and the
-epoch second of their first arrival at each stage. Customers per touch-point and per stage,
-and the durations between stages, are then read from that table of one row per customer —
-not from aggregations with a group per (touch-point, customer) or (stage, customer) pair,
-which cost several times more on tens of millions of interactions (``bench/README.md``).
+epoch second of their first arrival at each stage. Each interaction's word, bit and stage
+number come from joining the map's layout in as two small tables, so the aggregation compares
+integers: testing every touch-point's three keys in every row cost more than the joins.
+Customers per touch-point and per stage, and the durations between stages, are then read from
+that table of one row per customer — not from aggregations with a group per (touch-point,
+customer) or (stage, customer) pair, which cost several times more on tens of millions of
+interactions (``bench/README.md``).
 
 A stage is its key (stage keys are unique across the taxonomy); a touch-point of the map is
 its (journey, stage, touch-point) as the interactions carry them."""
@@ -46,18 +49,37 @@ def customer_summary(
     ``stages[i]`` as an epoch second, null when never)."""
     t = interactions
     t = t.filter(t.customer_id.notnull(), *window_filters(t, "occurred_at", query))
+    places = ibis.memtable(
+        {
+            "p_journey": [journey for journey, _, _ in touchpoints],
+            "p_stage": [stage for _, stage, _ in touchpoints],
+            "p_touchpoint": [tp for _, _, tp in touchpoints],
+            "p_word": [j // BITS for j in range(len(touchpoints))],
+            "p_bit": [1 << (j % BITS) for j in range(len(touchpoints))],
+        },
+        schema={"p_word": "int64", "p_bit": "int64"}
+        | {name: "string" for name in ("p_journey", "p_stage", "p_touchpoint")},
+    )
+    numbers = ibis.memtable(
+        {"s_stage": list(stages), "s_index": list(range(len(stages)))},
+        schema={"s_stage": "string", "s_index": "int64"},
+    )
+    t = t.left_join(
+        places,
+        [
+            t.journey == places.p_journey,
+            t.stage == places.p_stage,
+            t.touchpoint == places.p_touchpoint,
+        ],
+    )
+    t = t.left_join(numbers, t.stage == numbers.s_stage)
+    second = t.occurred_at.epoch_seconds().cast("int64")
     aggregates: dict[str, ir.Scalar] = {"n": t.count().cast("int64")}
     for word in range(word_count(len(touchpoints))):
-        chunk = touchpoints[word * BITS : (word + 1) * BITS]
-        branches = [
-            ((t.journey == journey) & (t.stage == stage) & (t.touchpoint == tp), 1 << bit)
-            for bit, (journey, stage, tp) in enumerate(chunk)
-        ]
-        bits = ibis.cases(*branches, else_=0).cast("int64")
+        bits = (t.p_word == word).ifelse(t.p_bit, 0)
         aggregates[f"w{word}"] = bit_or(bits).cast("int64")
-    for i, stage in enumerate(stages):
-        first = (t.stage == stage).ifelse(t.occurred_at, ibis.null("timestamp")).min()
-        aggregates[f"f{i}"] = first.epoch_seconds().cast("int64")
+    for i in range(len(stages)):
+        aggregates[f"f{i}"] = second.min(where=t.s_index == i).cast("int64")
     return t.group_by(cid=t.customer_id).aggregate(**aggregates)
 
 

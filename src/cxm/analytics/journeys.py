@@ -70,7 +70,9 @@ def compute_journey_map(
         feelings = _rows(
             emotion_expression(engine.table("responses"), engine.table("comment_analyses"), query)
         )
-        summary = customer_summary(engine.table("interactions"), query, layout, stages).cache()
+        summary = engine.cache(
+            customer_summary(engine.table("interactions"), query, layout, stages)
+        )
         try:
             reach = _rows(reach_expression(summary, len(layout), len(stages)))[0]
             reached = [int(reach[f"s{i}"] or 0) for i in range(len(stages))]
