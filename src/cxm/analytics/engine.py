@@ -28,6 +28,7 @@ from ibis.backends import BaseBackend
 
 from cxm.config import Settings
 from cxm.domain.errors import EngineUnavailable
+from cxm.domain.metrics import RESPONSE_ROLLUPS, ROLLUP_FORMAT
 
 EngineName = Literal["duckdb", "postgres", "spark"]
 #: The mirror's manifest (written by the store's mirror writer): the contract between the two.
@@ -130,7 +131,8 @@ def refresh_views(
     engine: Engine, mirror_dir: Path, create_views: Callable[[dict[str, list[Path]]], None]
 ) -> None:
     """Call ``create_views`` with each mirrored table's Parquet files when the manifest's
-    generation differs from the engine's (a ``stat`` when the manifest file is unchanged)."""
+    generation differs from the engine's (a ``stat`` when the manifest file is unchanged).
+    Rollups of an older layout are left out until a refresh has rebuilt them."""
     path = mirror_dir / MANIFEST_NAME
     try:
         st = os.stat(path)
@@ -150,6 +152,7 @@ def refresh_views(
                 for rel in sorted(state.get("files", {})) or [manifest["schema_files"][name]]
             ]
             for name, state in manifest.get("tables", {}).items()
+            if name != RESPONSE_ROLLUPS or manifest.get("rollup_format") == ROLLUP_FORMAT
         }
         create_views(files)
         engine.generation = generation

@@ -1,7 +1,8 @@
 """Journey maps on an engine: per touch-point and stage the interaction volume, distinct
-customers, NPS/CSAT/CES of the responses there (exact integer statistics, finished in
-``cxm.domain.metrics``), and the emotion curve from the comment analyses joined to the
-responses (mean sentiment score and emotion intensities). Without analysed comments the
+customers, NPS/CSAT/CES of the responses there (exact integer statistics, from the mirror's
+rollups when the query filters by journey levels only, finished in ``cxm.domain.metrics``),
+and the emotion curve from the comment analyses joined to the responses (mean sentiment score
+and emotion intensities). Without analysed comments the
 curve is a valence from the scores, (CSAT − 3) / 2, and says so (``source="score"``)."""
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
 from cxm.analytics.journey_reach import customer_summary, reach_expression, window_filters
-from cxm.analytics.metrics import metric_expression
+from cxm.analytics.metrics import cells_expression
 from cxm.analytics.paths import compute_transitions
 from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
-from cxm.domain.metrics import CellStats, MetricQuery, finish_row
+from cxm.domain.metrics import JOURNEY_LEVELS, CellStats, MetricQuery, finish_row
 from cxm.domain.text_metrics import EMOTIONS
 
 Layout = Sequence[tuple[str, str, str]]  # (journey, stage, touch-point) in journey order
-_KEYS = ("journey", "stage", "touchpoint")
+_KEYS = JOURNEY_LEVELS
 _STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
 
 
@@ -66,7 +67,7 @@ def compute_journey_map(
     stages = [stage for _, stage in stage_order]
     with engine.lock:
         counts = _rows(interaction_counts(engine.table("interactions"), query))
-        stats = _rows(metric_expression(engine.table("responses"), metric_query))
+        stats = _rows(cells_expression(engine, metric_query))
         feelings = _rows(
             emotion_expression(engine.table("responses"), engine.table("comment_analyses"), query)
         )

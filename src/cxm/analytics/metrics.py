@@ -9,7 +9,7 @@ every engine yields the same numbers. Portability: booleans become numbers throu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime, time, timedelta
 from typing import Any, Protocol
 
@@ -19,6 +19,7 @@ import ibis.expr.types as ir
 from cxm.analytics.engine import Engine
 from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.metrics import (
+    JOURNEY_LEVELS,
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
     RESPONSE_ROLLUPS,
@@ -112,19 +113,34 @@ def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
 
 
 def cells_expression(engine: Engine, query: MetricQuery) -> ir.Table:
-    """A query's aggregation on an engine: summed from the mirror's daily rollups when the
-    query breaks down and filters by at most one dimension besides the source (the same
-    integers from a few thousand rows a month), else from the responses."""
-    used = {*query.by, *query.where} - {"source"}
-    if len(used) > 1 or RESPONSE_ROLLUPS not in engine.mirrored:
+    """A query's aggregation on an engine: summed from the mirror's daily rollups when they
+    can answer it (:func:`rollup_rows`: the same integers from a few thousand rows a month),
+    else from the responses."""
+    r = rollup_rows(engine, {*query.by, *query.where})
+    if r is None:
         return metric_expression(engine.table("responses"), query)
-    dimension = used.pop() if used else ROLLUP_DIMENSIONS[0]
-    r = engine.table(RESPONSE_ROLLUPS)
-    r = r.filter(r.dimension == dimension).mutate(**{dimension: r.value})
     filters = query_filters(r, query)
     if filters:
         r = r.filter(*filters)
     return _cells(r, query, {name: r[name].sum().cast("int64") for name in _stat_names(query)})
+
+
+def rollup_rows(engine: Engine, dimensions: Iterable[str]) -> ir.Table | None:
+    """The mirror's rollup rows that hold every response once with the values of
+    ``dimensions`` in columns of those names (and ``source``, ``responded_on``), or None when
+    the rollups cannot: they hold each dimension alone, besides the source, and the three
+    journey levels together."""
+    used = set(dimensions) - {"source"}
+    if RESPONSE_ROLLUPS not in engine.mirrored:
+        return None
+    if len(used) <= 1:
+        dimension = used.pop() if used else ROLLUP_DIMENSIONS[0]
+    elif used <= set(JOURNEY_LEVELS):
+        dimension = "touchpoint"
+    else:
+        return None
+    r = engine.table(RESPONSE_ROLLUPS)
+    return r.filter(r.dimension == dimension).mutate(**{dimension: r.value})
 
 
 def _cells(t: ir.Table, query: MetricQuery, aggregates: dict[str, ir.Scalar]) -> ir.Table:

@@ -3,9 +3,8 @@ counts that rank sources of negative experience — responses, NPS promoters/det
 negative responses (NPS 0–6, or CSAT 1–2 when there is no NPS), analysed comments and the
 negative ones, and the monetary value of the interactions behind detractor responses.
 
-One aggregation; integers are cast to int64 and the money sum to float64 on every engine.
-Themes come from ``comment_analyses.themes`` (``|price|delivery|``), exploded with
-``split``/``unnest``."""
+Integers are cast to int64 and the money sum to float64 on every engine. Themes come from
+``comment_analyses.themes`` (``|price|delivery|``), exploded with ``split``/``unnest``."""
 
 from __future__ import annotations
 
@@ -15,12 +14,19 @@ import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import query_filters
-from cxm.domain.metrics import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN, MetricQuery
+from cxm.analytics.metrics import query_filters, rollup_rows
+from cxm.domain.metrics import (
+    NEGATIVE_CSAT_MAX,
+    NPS_DETRACTOR_MAX,
+    NPS_PROMOTER_MIN,
+    MetricQuery,
+)
 from cxm.domain.pain_points import PainCounts
 
 THEME = "theme"
-NEGATIVE_CSAT_MAX = 2
+_COUNTS = ("n", "nps_n", "promoters", "detractors", "scored", "negative")
+_COMMENTS = ("comments", "negative_comments")
+MONEY = "money_at_risk"
 
 
 def _filtered(t: ir.Table, query: MetricQuery) -> ir.Table:
@@ -31,65 +37,97 @@ def _filtered(t: ir.Table, query: MetricQuery) -> ir.Table:
 def pain_expression(
     engine: Engine, query: MetricQuery, dimension: str, *, comments: bool, money: bool
 ) -> ir.Table:
-    """The aggregation behind the ranking (``query.by`` is ignored; ``dimension`` groups)."""
+    """The aggregation behind the ranking (``query.by`` is ignored; ``dimension`` groups):
+    the score counts, the comment counts and the money at risk are aggregated apart and
+    added per key, so each reads only what it needs — the score counts come from the
+    mirror's daily rollups when they hold the dimension and the filters."""
     r = _filtered(engine.table("responses"), query)
-    nps = r.nps.cast("int64")
-    csat = r.csat.cast("int64")
-    negative = (nps <= NPS_DETRACTOR_MAX) | (nps.isnull() & (csat <= NEGATIVE_CSAT_MAX))
-    base = r.select(
+    keyed = r.select(
         rid=r.id,
         iid=r.interaction_id,
         key=r[dimension] if dimension != THEME else ibis.literal(None, type="string"),
-        has_nps=nps.notnull().ifelse(1, 0),
-        promoter=(nps >= NPS_PROMOTER_MIN).ifelse(1, 0),
-        detractor=(nps <= NPS_DETRACTOR_MAX).ifelse(1, 0),
-        scored=(nps.notnull() | csat.notnull()).ifelse(1, 0),
-        negative=negative.fill_null(False).ifelse(1, 0),
+        nps=r.nps.cast("int64"),
+        csat=r.csat.cast("int64"),
     )
-    if comments or dimension == THEME:
+    if dimension == THEME or comments:
         ca = engine.table("comment_analyses")
-        ca = ca.select(
-            ca_rid=ca.response_id,
-            analysed=ibis.literal(1),
-            neg_comment=(ca.sentiment == "negative").ifelse(1, 0),
-            themes=ca.themes,
-        )
-        how = "inner" if dimension == THEME else "left"
-        base = base.join(ca, base.rid == ca.ca_rid, how=how)
-        if dimension == THEME:
-            base = base.mutate(key=base.themes.split("|").unnest())
-            base = base.filter(base.key != "")
-    else:
-        base = base.mutate(analysed=ibis.literal(0), neg_comment=ibis.literal(0))
-    counts = base.group_by("key").aggregate(
-        n=base.count().cast("int64"),
-        nps_n=base.has_nps.sum().cast("int64"),
-        promoters=base.promoter.sum().cast("int64"),
-        detractors=base.detractor.sum().cast("int64"),
-        scored=base.scored.sum().cast("int64"),
-        negative=base.negative.sum().cast("int64"),
-        comments=base.analysed.fill_null(0).sum().cast("int64"),
-        negative_comments=base.neg_comment.fill_null(0).sum().cast("int64"),
-        money_at_risk=ibis.literal(0.0, "float64"),
+        ca = ca.select(ca_rid=ca.response_id, sentiment=ca.sentiment, themes=ca.themes)
+        analysed = keyed.join(ca, keyed.rid == ca.ca_rid)
+    if dimension == THEME:
+        keyed = analysed.mutate(key=analysed.themes.split("|").unnest())
+        keyed = analysed = keyed.filter(keyed.key != "")
+    counts = _rollup_counts(engine, query, dimension)
+    parts = [_score_counts(keyed) if counts is None else counts]
+    if dimension == THEME or comments:
+        parts.append(_comment_counts(analysed))
+    if money:
+        parts.append(_money_at_risk(engine, keyed))
+    return _summed(parts)
+
+
+def _rollup_counts(engine: Engine, query: MetricQuery, dimension: str) -> ir.Table | None:
+    rows = rollup_rows(engine, {dimension, *query.where}) if dimension != THEME else None
+    if rows is None:
+        return None
+    rows = _filtered(rows, query)
+    return rows.group_by(key=rows[dimension]).aggregate(
+        **{name: rows[name].sum().cast("int64") for name in _COUNTS}
     )
-    if not money:
-        return counts
-    # Only detractor rows carry money: join just their (key, interaction) pairs with the
-    # interactions and add the sums per key, instead of joining every response (measured:
-    # the hash table over all responses and their columns was most of the time). Each row
-    # has at most one interaction (its id is the key), so the sums are those of the join.
-    # Interactions without a monetary value add nothing, so they are left out of the join.
+
+
+def _score_counts(t: ir.Table) -> ir.Table:
+    def count_if(condition: ir.BooleanValue) -> ir.IntegerScalar:
+        return condition.fill_null(False).ifelse(1, 0).sum().cast("int64")
+
+    nps, csat = t.nps, t.csat
+    return t.group_by("key").aggregate(
+        n=t.count().cast("int64"),
+        nps_n=nps.count().cast("int64"),
+        promoters=count_if(nps >= NPS_PROMOTER_MIN),
+        detractors=count_if(nps <= NPS_DETRACTOR_MAX),
+        scored=count_if(nps.notnull() | csat.notnull()),
+        negative=count_if(
+            (nps <= NPS_DETRACTOR_MAX) | (nps.isnull() & (csat <= NEGATIVE_CSAT_MAX))
+        ),
+    )
+
+
+def _comment_counts(analysed: ir.Table) -> ir.Table:
+    return analysed.group_by("key").aggregate(
+        comments=analysed.count().cast("int64"),
+        negative_comments=(analysed.sentiment == "negative").ifelse(1, 0).sum().cast("int64"),
+    )
+
+
+def _money_at_risk(engine: Engine, keyed: ir.Table) -> ir.Table:
+    """Only detractor rows carry money: their (key, interaction) pairs are joined with the
+    interactions that have a monetary value. Each response has at most one interaction
+    (its id is the key), so the sums are those of the join."""
     ix = engine.table("interactions")
     ix = ix.filter(ix.monetary_value.notnull())
     ix = ix.select(ix_id=ix.id, value=ix.monetary_value.cast("float64"))
-    risky = base.filter(base.detractor == 1, base.iid.notnull()).select("key", "iid")
-    risky = risky.join(ix, risky.iid == ix.ix_id)
-    at_risk = risky.group_by("key").aggregate(at_risk=risky.value.sum())
-    zero = {name: ibis.literal(0, "int64") for name in counts.columns[1:-1]}
-    at_risk = at_risk.select("key", **zero, money_at_risk=at_risk.at_risk.cast("float64"))
-    both = ibis.union(counts, at_risk)
+    risky = keyed.filter(keyed.nps <= NPS_DETRACTOR_MAX, keyed.iid.notnull())
+    risky = risky.select("key", "iid").join(ix, risky.iid == ix.ix_id)
+    return risky.group_by("key").aggregate(**{MONEY: risky.value.sum()})
+
+
+def _summed(parts: list[ir.Table]) -> ir.Table:
+    """The parts' columns added per key (a column a part lacks counts 0)."""
+    zero = {name: ibis.literal(0, "int64") for name in (*_COUNTS, *_COMMENTS)}
+    zero[MONEY] = ibis.literal(0.0, "float64")
+    filled = [
+        part.select(
+            key=part.key.cast("string"),
+            **{
+                name: part[name].cast(value.type()) if name in part.columns else value
+                for name, value in zero.items()
+            },
+        )
+        for part in parts
+    ]
+    both = ibis.union(*filled) if len(filled) > 1 else filled[0]
     return both.group_by("key").aggregate(
-        **{name: both[name].sum().cast(counts[name].type()) for name in counts.columns[1:]}
+        **{name: both[name].sum().cast(value.type()) for name, value in zero.items()}
     )
 
 

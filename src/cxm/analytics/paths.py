@@ -100,7 +100,9 @@ def compute_transitions(
     for i in range(len(stages) - 1):
         a, b = summary[f"f{i}"], summary[f"f{i + 1}"]
         pair = summary.filter(a.notnull(), b.notnull(), b >= a)
-        parts.append(pair.select(pair=ibis.literal(i, "int64"), sec=(b - a).cast("int64")))
+        parts.append(
+            pair.select(pair=ibis.literal(i, "int64"), sec=b.cast("int64") - a.cast("int64"))
+        )
     durations = ibis.union(*parts) if len(parts) > 1 else parts[0]
     by_pair = ibis.window(group_by=durations.pair, order_by=durations.sec)
     d = durations.mutate(

@@ -80,10 +80,19 @@ NPS_DETRACTOR_MAX = 6
 TOP2_MIN = 4
 
 #: The mirror's daily rollups of the responses: per dimension value, source and day, the
-#: fields of :class:`CellStats` (written by ``cxm.store.mirror_rollups``, read by analytics).
+#: fields of :class:`CellStats` and ``ROLLUP_COUNTS`` (written by ``cxm.store.mirror_rollups``,
+#: read by analytics). A touch-point's rows also carry its journey and stage.
 RESPONSE_ROLLUPS = "response_rollups"
+#: The rollups' layout; rollups of another layout are rebuilt, and not read until then.
+ROLLUP_FORMAT = 2
 #: The dimensions a rollup row can be of (the source is a column of every rollup row).
 ROLLUP_DIMENSIONS = tuple(d for d in DIMENSIONS if d != "source")
+#: The journey levels the touch-point rows answer together (a touch-point belongs to one stage).
+JOURNEY_LEVELS = ("journey", "stage", "touchpoint")
+#: Responses with any score, and negative ones (NPS 0–6, or CSAT up to ``NEGATIVE_CSAT_MAX``
+#: without NPS): the pain-point counts beside the metric statistics.
+ROLLUP_COUNTS = ("scored", "negative")
+NEGATIVE_CSAT_MAX = 2
 
 
 @dataclass(frozen=True)

@@ -45,7 +45,7 @@ from filelock import FileLock
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, select
 
 from cxm.domain.dimensions import DAY_COLUMNS
-from cxm.domain.metrics import RESPONSE_ROLLUPS
+from cxm.domain.metrics import RESPONSE_ROLLUPS, ROLLUP_FORMAT
 from cxm.store.database import Database
 from cxm.store.mirror_rollups import ROLLUP_SCHEMA, merge_rollups, rollup_of
 from cxm.store.tables import MIRRORED_TABLES, Base
@@ -124,6 +124,7 @@ class Manifest:
     def to_json(self) -> dict[str, Any]:
         return {
             "version": MIRROR_FORMAT,
+            "rollup_format": ROLLUP_FORMAT,
             "generation": self.generation,
             "tables": {name: state.to_json() for name, state in self.tables.items()},
             "schema_files": {name: f"{name}/schema.parquet" for name in self.tables},
@@ -135,7 +136,8 @@ def read_manifest(mirror_dir: Path) -> Manifest | None:
     """The current manifest, or None when the mirror was never refreshed.
 
     A manifest of an older layout reads as an empty mirror whose files are all superseded
-    (still readable for the grace period), so the next refresh rebuilds every table."""
+    (still readable for the grace period), so the next refresh rebuilds every table; rollups
+    of an older layout are superseded alone, and rebuilt from the responses."""
     try:
         data = json.loads((mirror_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
     except FileNotFoundError:
@@ -146,6 +148,9 @@ def read_manifest(mirror_dir: Path) -> Manifest | None:
         now = time.time()
         garbage += [(rel, now) for state in tables.values() for rel in state.get("files", {})]
         return Manifest(garbage=garbage, generation=str(data.get("generation", "")))
+    if data.get("rollup_format") != ROLLUP_FORMAT and RESPONSE_ROLLUPS in tables:
+        now = time.time()
+        garbage += [(rel, now) for rel in tables.pop(RESPONSE_ROLLUPS).get("files", {})]
     return Manifest(
         tables={k: TableState.from_json(v) for k, v in tables.items()},
         garbage=garbage,

@@ -1,13 +1,15 @@
 """Daily rollups of the mirrored responses: for every dimension, the exact metric statistics
-(:class:`~cxm.domain.metrics.CellStats`) of each (dimension value, source, day).
+(:class:`~cxm.domain.metrics.CellStats`) and the pain-point counts (``ROLLUP_COUNTS``) of each
+(dimension value, source, day). A touch-point's rows also carry its journey and stage, so
+they answer queries over the three journey levels together.
 
 A month of responses becomes a few thousand rollup rows whatever its size, one file per
 month partition (``response_rollups/month=YYYY-MM/``). A refresh that adds responses to a
 month adds their rollup to the month's (the statistics are sums); one that updates or moves
 responses rolls the month up again from its files. Analytics answer a metric query from the
-rollups when it breaks down or filters by at most one dimension besides the source; every other
-query reads the responses. The statistics are integer counts and sums, so both give the
-same numbers."""
+rollups when it breaks down or filters by at most one dimension besides the source, or only by
+journey levels; every other query reads the responses. The statistics are integer counts and
+sums, so both give the same numbers."""
 
 from __future__ import annotations
 
@@ -20,22 +22,26 @@ import pyarrow.parquet as pq
 
 from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.metrics import (
+    NEGATIVE_CSAT_MAX,
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
+    ROLLUP_COUNTS,
     ROLLUP_DIMENSIONS,
     TOP2_MIN,
     CellStats,
 )
 
-STAT_COLUMNS = tuple(CellStats.__dataclass_fields__)
+STAT_COLUMNS = (*CellStats.__dataclass_fields__, *ROLLUP_COUNTS)
 DAY = DAY_COLUMNS["responded_at"]
-_KEYS = ("dimension", "value", "source", DAY)
+_KEYS = ("dimension", "value", "journey", "stage", "source", DAY)
 _BATCH_ROWS = 262_144
 
 ROLLUP_SCHEMA = pa.schema(
     [
         pa.field("dimension", pa.string(), nullable=False),
         pa.field("value", pa.string()),
+        pa.field("journey", pa.string()),
+        pa.field("stage", pa.string()),
         pa.field("source", pa.string()),
         pa.field(DAY, pa.date32()),
         *(pa.field(name, pa.int64(), nullable=False) for name in STAT_COLUMNS),
@@ -84,12 +90,24 @@ def _rollup(rows: pa.Table) -> pa.Table:
         "ces_n": flag(pc.is_valid(ces)),
         "ces_sum": zero_null(ces),
         "ces_sumsq": zero_null(pc.multiply(ces, ces)),
+        "scored": flag(pc.or_kleene(pc.is_valid(nps), pc.is_valid(csat))),
+        "negative": flag(
+            pc.or_kleene(
+                pc.less_equal(nps, NPS_DETRACTOR_MAX),
+                pc.and_(pc.is_null(nps), pc.less_equal(csat, NEGATIVE_CSAT_MAX)),
+            )
+        ),
     }
     base = pa.table({"source": rows["source"], DAY: rows[DAY], **stats})
     parts = []
+    no_level = pa.nulls(rows.num_rows, pa.string())
     for dimension in ROLLUP_DIMENSIONS:
         keyed = base.append_column("value", pc.cast(rows[dimension], pa.string()))
         keyed = keyed.append_column("dimension", pa.repeat(dimension, rows.num_rows))
+        for level in ("journey", "stage"):
+            keyed = keyed.append_column(
+                level, rows[level] if dimension == "touchpoint" else no_level
+            )
         parts.append(_summed(keyed))
     return pa.concat_tables(parts)
 
