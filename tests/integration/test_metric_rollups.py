@@ -1,7 +1,8 @@
 """The mirror's daily rollups of the responses: a metric query that breaks down and filters by
 at most one dimension besides the source, or by journey levels only, is summed from them, with
 exactly the cells the responses give, and so are the pain-point counts; they follow re-imported
-rows, including rows that change month or value, and rollups of an older layout are rebuilt."""
+rows, including rows that change month or value, and rollups of an older layout are rebuilt.
+The interaction rollups give a journey map's interaction counts in the same way."""
 
 from __future__ import annotations
 
@@ -14,13 +15,21 @@ import pytest
 
 from cxm.analytics import connect, reset_engines
 from cxm.analytics.engine import Engine
+from cxm.analytics.journeys import interaction_counts
 from cxm.analytics.metrics import cells_expression, compile_sql, metric_expression
 from cxm.analytics.pain_points import compute_pain_counts
-from cxm.domain.metrics import RESPONSE_ROLLUPS, ROLLUP_FORMAT, CellStats, MetricQuery
+from cxm.domain.journeys import JourneyQuery
+from cxm.domain.metrics import (
+    INTERACTION_ROLLUPS,
+    RESPONSE_ROLLUPS,
+    ROLLUP_FORMAT,
+    CellStats,
+    MetricQuery,
+)
 from cxm.services import mirror
 from cxm.services.runtime import Runtime
 from cxm.store.mirror import MANIFEST_NAME
-from factories import default_vocab, insert_responses, response_rows, update_rows
+from factories import default_vocab, insert_responses, insert_rows, response_rows, update_rows
 
 STATS = set(CellStats.__dataclass_fields__)
 ELIGIBLE = [
@@ -156,3 +165,47 @@ def test_rollups_of_an_older_layout_are_not_read_and_are_rebuilt(sqlite_runtime:
     assert manifest["rollup_format"] == ROLLUP_FORMAT
     assert not old_files & set(manifest["tables"][RESPONSE_ROLLUPS]["files"])
     assert old_files <= {rel for rel, _ in manifest["garbage"]}
+
+
+def test_interaction_rollups_give_the_counts_of_the_interactions_after_updates(
+    sqlite_runtime: Runtime,
+) -> None:
+    rt = sqlite_runtime
+    levels = [("buy", "pay", "card"), ("buy", "ship", "courier"), ("use", "fix", "call")]
+    rows = [
+        {
+            "external_id": f"i{i}",
+            "occurred_at": datetime(2025, 1 + i % 3, 1 + i % 28, i % 24),
+            **dict(zip(("journey", "stage", "touchpoint"), levels[i % 3], strict=True)),
+        }
+        for i in range(900)
+    ]
+    insert_rows(rt, "interactions", rows)
+    mirror.refresh_mirror(rt)
+    update_rows(
+        rt,
+        "interactions",
+        {
+            "i0": {"occurred_at": datetime(2024, 7, 1)},  # into a month of its own
+            "i1": {"touchpoint": "chat"},
+        },
+    )
+    mirror.refresh_mirror(rt)
+    insert_rows(rt, "interactions", [{**rows[2], "external_id": "new"}])
+    mirror.refresh_mirror(rt)
+    queries = [
+        JourneyQuery(),
+        JourneyQuery(journey="buy", since=date(2025, 2, 1)),
+        JourneyQuery(where={"stage": ("fix",)}, until=date(2025, 2, 14)),
+        JourneyQuery(where={"channel": ("web",)}),  # not a journey level: the interactions
+    ]
+    engine = connect(rt.settings)
+    try:
+        from_rollups = [cells(interaction_counts(engine, q)) for q in queries]
+        assert "interaction_rollups" in engine.con.compile(interaction_counts(engine, queries[0]))
+        engine.mirrored -= {INTERACTION_ROLLUPS}
+        assert from_rollups == [cells(interaction_counts(engine, q)) for q in queries]
+    finally:
+        reset_engines()
+    assert any("chat" in str(c) for c in from_rollups[0])
+    assert sum(int(dict(c)["interactions"]) for c in from_rollups[0]) == 901

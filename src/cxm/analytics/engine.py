@@ -28,7 +28,7 @@ from ibis.backends import BaseBackend
 
 from cxm.config import Settings
 from cxm.domain.errors import EngineUnavailable
-from cxm.domain.metrics import RESPONSE_ROLLUPS, ROLLUP_FORMAT
+from cxm.domain.metrics import ROLLUP_FORMAT, ROLLUP_TABLES
 
 EngineName = Literal["duckdb", "postgres", "spark"]
 #: The mirror's manifest (written by the store's mirror writer): the contract between the two.
@@ -152,7 +152,7 @@ def refresh_views(
                 for rel in sorted(state.get("files", {})) or [manifest["schema_files"][name]]
             ]
             for name, state in manifest.get("tables", {}).items()
-            if name != RESPONSE_ROLLUPS or manifest.get("rollup_format") == ROLLUP_FORMAT
+            if name not in ROLLUP_TABLES or manifest.get("rollup_format") == ROLLUP_FORMAT
         }
         create_views(files)
         engine.generation = generation

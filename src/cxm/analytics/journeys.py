@@ -17,7 +17,13 @@ from cxm.analytics.journey_reach import customer_summary, reach_expression, wind
 from cxm.analytics.metrics import cells_expression
 from cxm.analytics.paths import compute_transitions
 from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
-from cxm.domain.metrics import JOURNEY_LEVELS, CellStats, MetricQuery, finish_row
+from cxm.domain.metrics import (
+    INTERACTION_ROLLUPS,
+    JOURNEY_LEVELS,
+    CellStats,
+    MetricQuery,
+    finish_row,
+)
 from cxm.domain.text_metrics import EMOTIONS
 
 Layout = Sequence[tuple[str, str, str]]  # (journey, stage, touch-point) in journey order
@@ -25,13 +31,16 @@ _KEYS = JOURNEY_LEVELS
 _STAT_FIELDS = tuple(CellStats.__dataclass_fields__)
 
 
-def interaction_counts(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
-    """Interactions per (journey, stage, touch-point)."""
-    t = interactions
+def interaction_counts(engine: Engine, query: JourneyQuery) -> ir.Table:
+    """Interactions per (journey, stage, touch-point): summed from the mirror's daily
+    rollups when the query filters by journey levels only, else counted."""
+    rolled_up = INTERACTION_ROLLUPS in engine.mirrored and set(query.where) <= set(_KEYS)
+    t = engine.table(INTERACTION_ROLLUPS if rolled_up else "interactions")
     filters = window_filters(t, "occurred_at", query)
     if filters:
         t = t.filter(*filters)
-    return t.group_by(*_KEYS).aggregate(interactions=t.count().cast("int64"))
+    count = t.interactions.sum() if rolled_up else t.count()
+    return t.group_by(*_KEYS).aggregate(interactions=count.cast("int64"))
 
 
 def emotion_expression(responses: ir.Table, analyses: ir.Table, query: JourneyQuery) -> ir.Table:
@@ -66,7 +75,7 @@ def compute_journey_map(
     stage_order = list(dict.fromkeys((journey, stage) for journey, stage, _ in layout))
     stages = [stage for _, stage in stage_order]
     with engine.lock:
-        counts = _rows(interaction_counts(engine.table("interactions"), query))
+        counts = _rows(interaction_counts(engine, query))
         stats = _rows(cells_expression(engine, metric_query))
         feelings = _rows(
             emotion_expression(engine.table("responses"), engine.table("comment_analyses"), query)

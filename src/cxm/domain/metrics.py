@@ -83,6 +83,10 @@ TOP2_MIN = 4
 #: fields of :class:`CellStats` and ``ROLLUP_COUNTS`` (written by ``cxm.store.mirror_rollups``,
 #: read by analytics). A touch-point's rows also carry its journey and stage.
 RESPONSE_ROLLUPS = "response_rollups"
+#: The mirror's daily rollups of the interactions: per journey, stage, touch-point and day,
+#: the number of interactions (journey maps read them).
+INTERACTION_ROLLUPS = "interaction_rollups"
+ROLLUP_TABLES = (RESPONSE_ROLLUPS, INTERACTION_ROLLUPS)
 #: The rollups' layout; rollups of another layout are rebuilt, and not read until then.
 ROLLUP_FORMAT = 2
 #: The dimensions a rollup row can be of (the source is a column of every rollup row).

@@ -45,9 +45,9 @@ from filelock import FileLock
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, select
 
 from cxm.domain.dimensions import DAY_COLUMNS
-from cxm.domain.metrics import RESPONSE_ROLLUPS, ROLLUP_FORMAT
+from cxm.domain.metrics import ROLLUP_FORMAT, ROLLUP_TABLES
 from cxm.store.database import Database
-from cxm.store.mirror_rollups import ROLLUP_SCHEMA, merge_rollups, rollup_of
+from cxm.store.mirror_rollups import ROLLUPS, Rollup
 from cxm.store.tables import MIRRORED_TABLES, Base
 
 #: 2: day columns beside the time columns, row groups of ``ROW_GROUP_ROWS``.
@@ -148,9 +148,10 @@ def read_manifest(mirror_dir: Path) -> Manifest | None:
         now = time.time()
         garbage += [(rel, now) for state in tables.values() for rel in state.get("files", {})]
         return Manifest(garbage=garbage, generation=str(data.get("generation", "")))
-    if data.get("rollup_format") != ROLLUP_FORMAT and RESPONSE_ROLLUPS in tables:
+    if data.get("rollup_format") != ROLLUP_FORMAT:
         now = time.time()
-        garbage += [(rel, now) for rel in tables.pop(RESPONSE_ROLLUPS).get("files", {})]
+        for name in set(ROLLUP_TABLES) & set(tables):
+            garbage += [(rel, now) for rel in tables.pop(name).get("files", {})]
     return Manifest(
         tables={k: TableState.from_json(v) for k, v in tables.items()},
         garbage=garbage,
@@ -228,8 +229,9 @@ def refresh(
             _ensure_schema_file(mirror_dir, name, arrow_schema(table))
             copier.copy(table, heads[name])
             manifest.table(name).refreshed_at = now
-        _ensure_schema_file(mirror_dir, RESPONSE_ROLLUPS, ROLLUP_SCHEMA)
-        copier.roll_up(now)
+        for rollup in ROLLUPS:
+            _ensure_schema_file(mirror_dir, rollup.name, rollup.schema)
+            copier.roll_up(rollup, now)
         _write_manifest(mirror_dir, manifest)
         if on_progress:
             on_progress(total, total)
@@ -261,7 +263,7 @@ def _sweep(mirror_dir: Path, manifest: Manifest, grace_seconds: float) -> None:
     manifest.garbage = keep
     referenced = {rel for state in manifest.tables.values() for rel in state.files}
     referenced.update(rel for rel, _ in keep)
-    for name in (*MIRRORED_TABLES, RESPONSE_ROLLUPS):
+    for name in (*MIRRORED_TABLES, *ROLLUP_TABLES):
         base = mirror_dir / name
         if not base.is_dir():
             continue
@@ -290,10 +292,10 @@ class _Copier:
         self.total = total
         self.done = 0
         self.on_progress = on_progress
-        # for the rollups: response files this refresh added, and partitions it removed
-        # rows from (updated rows), whose rollups must be rebuilt rather than added to
-        self.appended_responses: list[str] = []
-        self.rewritten_partitions: set[str] = set()
+        # for the rollups, per table: the files this refresh added, and the partitions it
+        # removed rows from (updated rows), whose rollups must be rebuilt rather than added to
+        self.appended: dict[str, list[str]] = {}
+        self.rewritten: dict[str, set[str]] = {}
 
     def copy(self, table: Table, head: int) -> None:
         state = self.manifest.table(table.name)
@@ -327,11 +329,10 @@ class _Copier:
         stale = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
         if stale.size:
             self._retire_old_copies(state, previous_files, stale, schema)
-        if table.name == "responses":
-            self.appended_responses += list(new_files)
-            self.rewritten_partitions |= {
-                _partition_of(rel) for rel in previous_files if rel not in state.files
-            }
+        self.appended.setdefault(table.name, []).extend(new_files)
+        self.rewritten.setdefault(table.name, set()).update(
+            _partition_of(rel) for rel in previous_files if rel not in state.files
+        )
         state.files.update(new_files)
         for partition in {rel.rsplit("/", 1)[0] for rel in new_files}:
             self._compact(state, partition, schema)
@@ -390,39 +391,39 @@ class _Copier:
             self._retire(rel)
         state.files[new_rel] = FileInfo(rows, lo or 0, hi or 0)
 
-    def roll_up(self, now: str) -> None:
-        """Bring the rollups up to date: a month this refresh only added rows to gets the
+    def roll_up(self, rollup: Rollup, now: str) -> None:
+        """Bring a rollup up to date: a month this refresh only added rows to gets the
         rollup of those rows added to its own (a refresh costs what it copied); a month it
-        removed rows from, and every month when the mirror has no rollups yet, is rolled up
-        again from all its response files. Added files that compaction has since merged are
-        still on disk (superseded files are kept for the grace period)."""
-        responses = self.manifest.table("responses")
-        rebuild = set(self.rewritten_partitions)
-        if RESPONSE_ROLLUPS not in self.manifest.tables:
-            rebuild |= {_partition_of(rel) for rel in responses.files}
+        removed rows from, and every month when the mirror has no such rollup yet, is rolled
+        up again from all its files. Added files that compaction has since merged are still
+        on disk (superseded files are kept for the grace period)."""
+        source = self.manifest.table(rollup.source)
+        rebuild = set(self.rewritten.get(rollup.source, ()))
+        if rollup.name not in self.manifest.tables:
+            rebuild |= {_partition_of(rel) for rel in source.files}
         added: dict[str, list[str]] = {}
-        for rel in self.appended_responses:
+        for rel in self.appended.get(rollup.source, ()):
             added.setdefault(_partition_of(rel), []).append(rel)
-        rollups = self.manifest.table(RESPONSE_ROLLUPS)
+        rollups = self.manifest.table(rollup.name)
         for partition in sorted(rebuild | set(added)):
             old = sorted(r for r in rollups.files if _partition_of(r) == partition)
             if partition in rebuild:
-                sources = sorted(r for r in responses.files if _partition_of(r) == partition)
-                data = rollup_of(self.mirror_dir / rel for rel in sources)
+                sources = sorted(r for r in source.files if _partition_of(r) == partition)
+                data = rollup.of(self.mirror_dir / rel for rel in sources)
             else:
                 parts = [pq.read_table(self.mirror_dir / rel) for rel in old]
-                parts.append(rollup_of(self.mirror_dir / rel for rel in added[partition]))
-                data = merge_rollups(parts)
+                parts.append(rollup.of(self.mirror_dir / rel for rel in added[partition]))
+                data = rollup.merge(parts)
             for rel in old:
                 del rollups.files[rel]
                 self._retire(rel)
             if data.num_rows:
-                rel = _new_file_name(RESPONSE_ROLLUPS, partition)
+                rel = _new_file_name(rollup.name, partition)
                 (self.mirror_dir / rel).parent.mkdir(parents=True, exist_ok=True)
                 _write_atomic(self.mirror_dir / rel, data)
                 rollups.files[rel] = FileInfo(data.num_rows, 0, 0)
         rollups.rows = sum(f.rows for f in rollups.files.values())
-        rollups.watermark = responses.watermark
+        rollups.watermark = source.watermark
         rollups.refreshed_at = now
 
     def _retire(self, rel: str) -> None:

@@ -1,19 +1,25 @@
-"""Daily rollups of the mirrored responses: for every dimension, the exact metric statistics
-(:class:`~cxm.domain.metrics.CellStats`) and the pain-point counts (``ROLLUP_COUNTS``) of each
-(dimension value, source, day). A touch-point's rows also carry its journey and stage, so
-they answer queries over the three journey levels together.
+"""Daily rollups of the mirrored responses and interactions.
 
-A month of responses becomes a few thousand rollup rows whatever its size, one file per
-month partition (``response_rollups/month=YYYY-MM/``). A refresh that adds responses to a
-month adds their rollup to the month's (the statistics are sums); one that updates or moves
-responses rolls the month up again from its files. Analytics answer a metric query from the
-rollups when it breaks down or filters by at most one dimension besides the source, or only by
-journey levels; every other query reads the responses. The statistics are integer counts and
+For the responses, for every dimension, the exact metric statistics
+(:class:`~cxm.domain.metrics.CellStats`) and the pain-point counts (``ROLLUP_COUNTS``) of each
+(dimension value, source, day); a touch-point's rows also carry its journey and stage, so
+they answer queries over the three journey levels together. For the interactions, their
+number per (journey, stage, touch-point, day).
+
+A month becomes a few thousand rollup rows whatever its size, one file per month partition
+(``response_rollups/month=YYYY-MM/``, ``interaction_rollups/…``). A refresh that adds rows to
+a month adds their rollup to the month's (the statistics are sums); one that updates or moves
+rows rolls the month up again from its files (``ROLLUPS`` says which table each sums).
+Analytics answer a metric query from the response rollups when it breaks down or filters by
+at most one dimension besides the source, or only by journey levels, and a journey map's
+interaction counts from the interaction rollups when it filters by journey levels only;
+every other query reads the rows. The statistics are integer counts and
 sums, so both give the same numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pyarrow as pa
@@ -22,9 +28,12 @@ import pyarrow.parquet as pq
 
 from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.metrics import (
+    INTERACTION_ROLLUPS,
+    JOURNEY_LEVELS,
     NEGATIVE_CSAT_MAX,
     NPS_DETRACTOR_MAX,
     NPS_PROMOTER_MIN,
+    RESPONSE_ROLLUPS,
     ROLLUP_COUNTS,
     ROLLUP_DIMENSIONS,
     TOP2_MIN,
@@ -35,6 +44,16 @@ STAT_COLUMNS = (*CellStats.__dataclass_fields__, *ROLLUP_COUNTS)
 DAY = DAY_COLUMNS["responded_at"]
 _KEYS = ("dimension", "value", "journey", "stage", "source", DAY)
 _BATCH_ROWS = 262_144
+
+INTERACTIONS = "interactions"
+INTERACTION_KEYS = (*JOURNEY_LEVELS, DAY_COLUMNS["occurred_at"])
+INTERACTION_ROLLUP_SCHEMA = pa.schema(
+    [
+        *(pa.field(name, pa.string()) for name in JOURNEY_LEVELS),
+        pa.field(INTERACTION_KEYS[-1], pa.date32()),
+        pa.field(INTERACTIONS, pa.int64(), nullable=False),
+    ]
+)
 
 ROLLUP_SCHEMA = pa.schema(
     [
@@ -66,6 +85,43 @@ def merge_rollups(parts: list[pa.Table]) -> pa.Table:
     if not parts:
         return ROLLUP_SCHEMA.empty_table()
     return _summed(pa.concat_tables(parts))
+
+
+def interaction_rollup_of(files: Iterable[Path]) -> pa.Table:
+    """The rollup of some interaction files, read a batch at a time."""
+    partials = []
+    for path in files:
+        batches = pq.ParquetFile(path).iter_batches(
+            batch_size=_BATCH_ROWS, columns=list(INTERACTION_KEYS)
+        )
+        for batch in batches:
+            rows = pa.Table.from_batches([batch])
+            ones = pa.repeat(1, rows.num_rows).cast(pa.int64())
+            partials.append(rows.append_column(INTERACTIONS, ones))
+    return merge_interaction_rollups(partials)
+
+
+def merge_interaction_rollups(parts: list[pa.Table]) -> pa.Table:
+    """Rollups of disjoint sets of interactions → the rollup of their union."""
+    if not parts:
+        return INTERACTION_ROLLUP_SCHEMA.empty_table()
+    summed = pa.concat_tables(parts).group_by(list(INTERACTION_KEYS), use_threads=False)
+    summed = summed.aggregate([(INTERACTIONS, "sum")])
+    columns = {k: summed[k] for k in INTERACTION_KEYS}
+    return pa.table(
+        columns | {INTERACTIONS: summed[f"{INTERACTIONS}_sum"]}, schema=INTERACTION_ROLLUP_SCHEMA
+    )
+
+
+@dataclass(frozen=True)
+class Rollup:
+    """A rollup table of the mirror, the mirrored table it sums, and how."""
+
+    name: str
+    source: str
+    schema: pa.Schema
+    of: Callable[[Iterable[Path]], pa.Table]
+    merge: Callable[[list[pa.Table]], pa.Table]
 
 
 def _rollup(rows: pa.Table) -> pa.Table:
@@ -119,3 +175,15 @@ def _summed(rows: pa.Table) -> pa.Table:
     )
     columns = {k: summed[k] for k in _KEYS} | {c: summed[f"{c}_sum"] for c in STAT_COLUMNS}
     return pa.table(columns, schema=ROLLUP_SCHEMA)
+
+
+ROLLUPS = (
+    Rollup(RESPONSE_ROLLUPS, "responses", ROLLUP_SCHEMA, rollup_of, merge_rollups),
+    Rollup(
+        INTERACTION_ROLLUPS,
+        "interactions",
+        INTERACTION_ROLLUP_SCHEMA,
+        interaction_rollup_of,
+        merge_interaction_rollups,
+    ),
+)
