@@ -137,7 +137,7 @@ def read_manifest(mirror_dir: Path) -> Manifest | None:
 
     A manifest of an older layout reads as an empty mirror whose files are all superseded
     (still readable for the grace period), so the next refresh rebuilds every table; rollups
-    of an older layout are superseded alone, and rebuilt from the responses."""
+    of an older layout are superseded alone, and rebuilt from the mirrored rows."""
     try:
         data = json.loads((mirror_dir / MANIFEST_NAME).read_text(encoding="utf-8"))
     except FileNotFoundError:
