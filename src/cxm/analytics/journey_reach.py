@@ -2,7 +2,7 @@
 
 The interactions are grouped by customer once: each customer's row holds the touch-points of
 the map they used, as bits of 62-bit words (``bit_or`` of each interaction's bit), and the
-epoch second of their first arrival at each stage. Each interaction's word, bit and stage
+second of their first arrival at each stage. Each interaction's word, bit and stage
 number come from joining the map's layout in as two small tables, so the aggregation compares
 integers: testing every touch-point's three keys in every row cost more than the joins.
 Customers per touch-point and per stage, and the durations between stages, are then read from

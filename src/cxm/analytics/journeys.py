@@ -2,8 +2,9 @@
 customers, NPS/CSAT/CES of the responses there (exact integer statistics, from the mirror's
 rollups when the query filters by journey levels only, finished in ``cxm.domain.metrics``),
 and the emotion curve from the comment analyses joined to the responses (mean sentiment score
-and emotion intensities). Without analysed comments the
-curve is a valence from the scores, (CSAT − 3) / 2, and says so (``source="score"``)."""
+and emotion intensities). Without analysed comments the curve is a valence from the scores,
+(CSAT − 3) / 2, and says so (``source="score"``). Interactions per touch-point come from the
+mirror's interaction rollups under the same condition."""
 
 from __future__ import annotations
 
