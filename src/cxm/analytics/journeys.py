@@ -15,7 +15,7 @@ import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
 from cxm.analytics.journey_reach import customer_summary, reach_expression, window_filters
-from cxm.analytics.metrics import cells_expression
+from cxm.analytics.metrics import cells_expression, filtered_by
 from cxm.analytics.paths import compute_transitions
 from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
 from cxm.domain.metrics import (
@@ -37,19 +37,14 @@ def interaction_counts(engine: Engine, query: JourneyQuery) -> ir.Table:
     rollups when the query filters by journey levels only, else counted."""
     rolled_up = INTERACTION_ROLLUPS in engine.mirrored and set(query.where) <= set(_KEYS)
     t = engine.table(INTERACTION_ROLLUPS if rolled_up else "interactions")
-    filters = window_filters(t, "occurred_at", query)
-    if filters:
-        t = t.filter(*filters)
+    t = filtered_by(t, window_filters(t, "occurred_at", query))
     count = t.interactions.sum() if rolled_up else t.count()
     return t.group_by(*_KEYS).aggregate(interactions=count.cast("int64"))
 
 
 def emotion_expression(responses: ir.Table, analyses: ir.Table, query: JourneyQuery) -> ir.Table:
     """Sums of the sentiment score and emotion intensities per touch-point."""
-    r = responses
-    filters = window_filters(r, "responded_at", query)
-    if filters:
-        r = r.filter(*filters)
+    r = filtered_by(responses, window_filters(responses, "responded_at", query))
     r = r.select(rid=r.id, journey=r.journey, stage=r.stage, touchpoint=r.touchpoint)
     j = r.join(analyses, r.rid == analyses.response_id)
     aggs: dict[str, ir.Scalar] = {

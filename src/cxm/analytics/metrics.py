@@ -76,6 +76,11 @@ class WindowedQuery(Protocol):
     def where(self) -> Mapping[str, tuple[str, ...]]: ...
 
 
+def filtered_by(t: ir.Table, conditions: list[ir.BooleanValue]) -> ir.Table:
+    """The rows of ``t`` that meet every condition (Ibis refuses a filter without one)."""
+    return t.filter(*conditions) if conditions else t
+
+
 def query_filters(
     t: ir.Table, query: WindowedQuery, time_column: str = TIME_COLUMN
 ) -> list[ir.BooleanValue]:
@@ -105,10 +110,7 @@ def metric_expression(responses: ir.Table, query: MetricQuery) -> ir.Table:
     the whole aggregation otherwise (measured on DuckDB, ``bench/README.md``), while the
     cast to a date is cheap, and truncating the day gives the same period as truncating
     the time. The statistics are integer counts and sums, so the two steps are exact."""
-    t = responses
-    filters = query_filters(t, query)
-    if filters:
-        t = t.filter(*filters)
+    t = filtered_by(responses, query_filters(responses, query))
     return _cells(t, query, _statistics(t, query))
 
 
@@ -119,9 +121,7 @@ def cells_expression(engine: Engine, query: MetricQuery) -> ir.Table:
     r = rollup_rows(engine, {*query.by, *query.where})
     if r is None:
         return metric_expression(engine.table("responses"), query)
-    filters = query_filters(r, query)
-    if filters:
-        r = r.filter(*filters)
+    r = filtered_by(r, query_filters(r, query))
     return _cells(r, query, {name: r[name].sum().cast("int64") for name in _stat_names(query)})
 
 

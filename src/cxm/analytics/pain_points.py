@@ -14,7 +14,7 @@ import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import query_filters, rollup_rows
+from cxm.analytics.metrics import filtered_by, query_filters, rollup_rows
 from cxm.domain.metrics import (
     NEGATIVE_CSAT_MAX,
     NPS_DETRACTOR_MAX,
@@ -29,11 +29,6 @@ _COMMENTS = ("comments", "negative_comments")
 MONEY = "money_at_risk"
 
 
-def _filtered(t: ir.Table, query: MetricQuery) -> ir.Table:
-    filters = query_filters(t, query)
-    return t.filter(*filters) if filters else t
-
-
 def pain_expression(
     engine: Engine, query: MetricQuery, dimension: str, *, comments: bool, money: bool
 ) -> ir.Table:
@@ -41,7 +36,8 @@ def pain_expression(
     the score counts, the comment counts and the money at risk are aggregated apart and
     added per key, so each reads only what it needs — the score counts come from the
     mirror's daily rollups when they hold the dimension and the filters."""
-    r = _filtered(engine.table("responses"), query)
+    r = engine.table("responses")
+    r = filtered_by(r, query_filters(r, query))
     keyed = r.select(
         rid=r.id,
         iid=r.interaction_id,
@@ -69,7 +65,7 @@ def _rollup_counts(engine: Engine, query: MetricQuery, dimension: str) -> ir.Tab
     rows = rollup_rows(engine, {dimension, *query.where}) if dimension != THEME else None
     if rows is None:
         return None
-    rows = _filtered(rows, query)
+    rows = filtered_by(rows, query_filters(rows, query))
     return rows.group_by(key=rows[dimension]).aggregate(
         **{name: rows[name].sum().cast("int64") for name in _COUNTS}
     )

@@ -17,7 +17,13 @@ import ibis
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.metrics import cell_groups, cell_key, cell_order, query_filters
+from cxm.analytics.metrics import (
+    cell_groups,
+    cell_key,
+    cell_order,
+    filtered_by,
+    query_filters,
+)
 from cxm.domain.metrics import NPS_DETRACTOR_MAX, NPS_PROMOTER_MIN
 from cxm.domain.text_metrics import (
     EMOTION_PRESENT,
@@ -72,7 +78,7 @@ def filtered(t: ir.Table, query: TextQuery) -> ir.Table:
         filters.append(t.sentiment == query.sentiment)
     if query.emotion is not None:
         filters.append(t[query.emotion] >= EMOTION_PRESENT)
-    return t.filter(*filters) if filters else t
+    return filtered_by(t, filters)
 
 
 def _statistics(t: ir.Table) -> dict[str, ir.Scalar]:
