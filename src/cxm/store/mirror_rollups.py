@@ -18,7 +18,7 @@ sums, so both give the same numbers."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,49 +68,39 @@ ROLLUP_SCHEMA = pa.schema(
 )
 
 
+def _batches(files: Iterable[Path], columns: list[str]) -> Iterator[pa.Table]:
+    """The files' rows a batch at a time (memory stays bounded by one batch)."""
+    for path in files:
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS, columns=columns):
+            yield pa.Table.from_batches([batch])
+
+
 def rollup_of(files: Iterable[Path]) -> pa.Table:
-    """The rollup of some response files, read a batch at a time (memory stays bounded by
-    one batch and the rollup itself)."""
+    """The rollup of some response files, each batch summed as it is read."""
     columns = [*ROLLUP_DIMENSIONS, "source", DAY, "nps", "csat", "ces"]
-    partials = [
-        _rollup(pa.Table.from_batches([batch]))
-        for path in files
-        for batch in pq.ParquetFile(path).iter_batches(batch_size=_BATCH_ROWS, columns=columns)
-    ]
-    return merge_rollups(partials)
+    return merge_rollups([_rollup(rows) for rows in _batches(files, columns)])
 
 
 def merge_rollups(parts: list[pa.Table]) -> pa.Table:
     """Rollups of disjoint sets of responses → the rollup of their union."""
-    if not parts:
-        return ROLLUP_SCHEMA.empty_table()
-    return _summed(pa.concat_tables(parts))
+    return _summed(parts, ROLLUP_SCHEMA, _KEYS)
 
 
 def interaction_rollup_of(files: Iterable[Path]) -> pa.Table:
-    """The rollup of some interaction files, read a batch at a time."""
-    partials = []
-    for path in files:
-        batches = pq.ParquetFile(path).iter_batches(
-            batch_size=_BATCH_ROWS, columns=list(INTERACTION_KEYS)
-        )
-        for batch in batches:
-            rows = pa.Table.from_batches([batch])
-            ones = pa.repeat(1, rows.num_rows).cast(pa.int64())
-            partials.append(rows.append_column(INTERACTIONS, ones))
-    return merge_interaction_rollups(partials)
+    """The rollup of some interaction files, each batch summed as it is read."""
+    return merge_interaction_rollups(
+        [
+            merge_interaction_rollups(
+                [rows.append_column(INTERACTIONS, pa.repeat(1, rows.num_rows).cast(pa.int64()))]
+            )
+            for rows in _batches(files, list(INTERACTION_KEYS))
+        ]
+    )
 
 
 def merge_interaction_rollups(parts: list[pa.Table]) -> pa.Table:
     """Rollups of disjoint sets of interactions → the rollup of their union."""
-    if not parts:
-        return INTERACTION_ROLLUP_SCHEMA.empty_table()
-    summed = pa.concat_tables(parts).group_by(list(INTERACTION_KEYS), use_threads=False)
-    summed = summed.aggregate([(INTERACTIONS, "sum")])
-    columns = {k: summed[k] for k in INTERACTION_KEYS}
-    return pa.table(
-        columns | {INTERACTIONS: summed[f"{INTERACTIONS}_sum"]}, schema=INTERACTION_ROLLUP_SCHEMA
-    )
+    return _summed(parts, INTERACTION_ROLLUP_SCHEMA, INTERACTION_KEYS)
 
 
 @dataclass(frozen=True)
@@ -164,17 +154,19 @@ def _rollup(rows: pa.Table) -> pa.Table:
             keyed = keyed.append_column(
                 level, rows[level] if dimension == "touchpoint" else no_level
             )
-        parts.append(_summed(keyed))
+        parts.append(_summed([keyed], ROLLUP_SCHEMA, _KEYS))
     return pa.concat_tables(parts)
 
 
-def _summed(rows: pa.Table) -> pa.Table:
-    """The statistics summed per rollup key, as ``ROLLUP_SCHEMA``."""
-    summed = rows.group_by(list(_KEYS), use_threads=False).aggregate(
-        [(c, "sum") for c in STAT_COLUMNS]
-    )
-    columns = {k: summed[k] for k in _KEYS} | {c: summed[f"{c}_sum"] for c in STAT_COLUMNS}
-    return pa.table(columns, schema=ROLLUP_SCHEMA)
+def _summed(parts: list[pa.Table], schema: pa.Schema, keys: tuple[str, ...]) -> pa.Table:
+    """The parts' statistics (the schema's other columns) summed per key, as ``schema``."""
+    if not parts:
+        return schema.empty_table()
+    stats = [name for name in schema.names if name not in keys]
+    summed = pa.concat_tables(parts).group_by(list(keys), use_threads=False)
+    summed = summed.aggregate([(c, "sum") for c in stats])
+    columns = {k: summed[k] for k in keys} | {c: summed[f"{c}_sum"] for c in stats}
+    return pa.table(columns, schema=schema)
 
 
 ROLLUPS = (
