@@ -25,7 +25,7 @@ from cxm.analytics.journeys import compute_journey_map
 from cxm.analytics.paths import compute_paths
 from cxm.config import Settings
 from cxm.domain.drivers import DriverQuery
-from cxm.domain.journeys import JourneyQuery, PathQuery
+from cxm.domain.journeys import JourneyQuery, PathQuery, PathReport
 from cxm.services.demo import effects
 from cxm.services.runtime import open_runtime
 
@@ -55,15 +55,24 @@ def pandas_map(ix: pd.DataFrame, rs: pd.DataFrame) -> pd.DataFrame:
     return vol.join(stats, how="left")
 
 
-def pandas_paths(ix: pd.DataFrame, steps: int, top: int) -> pd.Series:
-    t = ix.dropna(subset=["customer_id"]).sort_values(["customer_id", "occurred_at", "id"])
+def pandas_paths(ix: pd.DataFrame, steps: int) -> tuple[int, dict[tuple[str, ...], int]]:
+    """Customers with a path, and the customers of every path."""
+    t = ix.dropna(subset=["customer_id", "touchpoint"])
+    t = t.sort_values(["customer_id", "occurred_at", "id"])
     prev = t.groupby("customer_id", sort=False)["touchpoint"].shift()
     t = t[prev.isna() | (prev != t["touchpoint"])]
     t = t.assign(pos=t.groupby("customer_id", sort=False).cumcount())
     t = t[t.pos < steps]
     wide = t.pivot(index="customer_id", columns="pos", values="touchpoint")
-    paths = wide.fillna("").astype(str).agg(">".join, axis=1)
-    return paths.value_counts().head(top)
+    paths = wide.fillna("").astype(str).agg(">".join, axis=1).value_counts()
+    return len(wide), {tuple(s for s in k.split(">") if s): int(n) for k, n in paths.items()}
+
+
+def same_paths(ours: PathReport, customers: int, counts: dict[tuple[str, ...], int]) -> bool:
+    """Our top paths (ties included) are pandas' paths with at least as many customers."""
+    least = min(p.customers for p in ours.paths)
+    theirs = {k: n for k, n in counts.items() if n >= least}
+    return ours.customers == customers and {p.steps: p.customers for p in ours.paths} == theirs
 
 
 def pandas_drivers(rs: pd.DataFrame) -> np.ndarray:
@@ -97,7 +106,9 @@ def main() -> None:
     t_map, m = time_median(
         lambda: compute_journey_map(engine, JourneyQuery(), layout, min_n=30), args.runs
     )
-    t_paths, _ = time_median(lambda: compute_paths(engine, PathQuery(steps=4, top=10)), args.runs)
+    t_paths, paths = time_median(
+        lambda: compute_paths(engine, PathQuery(steps=4, top=10)), args.runs
+    )
     query = DriverQuery(drivers=DRIVERS, bootstrap=200)
     t_drv, drv = time_median(lambda: compute_driver_report(engine, query), args.runs)
 
@@ -114,7 +125,8 @@ def main() -> None:
     )
     load = time.perf_counter() - t0
     p_map, _ = time_median(lambda: pandas_map(ix, rs), 1)
-    p_paths, _ = time_median(lambda: pandas_paths(ix, 4, 10), 1)
+    p_paths, (with_path, counts) = time_median(lambda: pandas_paths(ix, 4), 1)
+    assert same_paths(paths, with_path, counts), (paths, with_path)
     p_drv, ref = time_median(lambda: pandas_drivers(rs), 1)
     ours = {d.driver: d.importance for d in drv.drivers}
     assert np.allclose([ours[k] for k in DRIVERS], ref, atol=1e-9), (ours, ref)

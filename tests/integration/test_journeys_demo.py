@@ -4,8 +4,10 @@ dominant driver of relationship NPS, every stage of the journeys, paths and tran
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import date
 from pathlib import Path
 
+import pandas as pd
 import pytest
 from demo_fixture import open_demo
 
@@ -119,6 +121,52 @@ def test_paths_count_customers_and_stage_paths_start_at_discovery(demo: Demo) ->
         rt, PathQuery(level="stage", steps=2, top=3, journey=JourneyQuery(journey="buy"))
     )
     assert {s for p in buy.paths for s in p.steps} <= {"discover", "purchase"}
+
+
+def _paths_by_pandas(
+    rt: Runtime, steps: int, since: date, channel: str
+) -> tuple[int, dict[tuple[str, ...], int]]:
+    """Customers with a path and the customers of each path, counted from the system of
+    record with pandas: interactions from ``since`` on, on ``channel``, in time order."""
+    t = pd.read_sql(
+        "SELECT id, customer_id, occurred_at, touchpoint, channel FROM interactions",
+        rt.db.engine,
+        parse_dates=["occurred_at"],
+    )
+    t = t[(t.occurred_at >= pd.Timestamp(since)) & (t.channel == channel)]
+    t = t.dropna(subset=["customer_id", "touchpoint"]).sort_values(
+        ["customer_id", "occurred_at", "id"]
+    )
+    previous = t.groupby("customer_id")["touchpoint"].shift()
+    t = t[previous.isna() | (previous != t.touchpoint)]
+    t = t[t.groupby("customer_id").cumcount() < steps]
+    paths = t.groupby("customer_id")["touchpoint"].agg(tuple).value_counts()
+    return int(t.customer_id.nunique()), {k: int(n) for k, n in paths.items()}
+
+
+def test_paths_and_their_shares_equal_an_independent_count(demo: Demo) -> None:
+    rt, _ = demo
+    since, channel = date(2025, 1, 1), "call_center"
+    query = PathQuery(
+        steps=3, top=8, journey=JourneyQuery(since=since, where={"channel": (channel,)})
+    )
+    report = journeys.common_paths(rt, query)
+    customers, counts = _paths_by_pandas(rt, 3, since, channel)
+    assert report.customers == customers > 0
+    least = report.paths[-1].customers
+    assert {p.steps: p.customers for p in report.paths} == {
+        k: n for k, n in counts.items() if n >= least
+    }
+    assert len(report.paths) >= 8
+    for p in report.paths:
+        assert p.share == pytest.approx(p.customers / customers, abs=1e-12)
+
+
+def test_journey_analyses_refuse_response_only_filters(demo: Demo) -> None:
+    rt, _ = demo
+    with pytest.raises(ValidationFailed) as err:
+        journeys.common_paths(rt, PathQuery(journey=JourneyQuery(where={"source": ("api",)})))
+    assert err.value.field == "where" and "'source'" in err.value.message
 
 
 def test_moments_of_truth_compare_bad_and_good_experiences(demo: Demo) -> None:

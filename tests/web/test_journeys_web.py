@@ -55,6 +55,35 @@ def test_drivers_journeys_api_and_pages_on_the_demo(
     html = analyst.get("/journeys")
     assert html.status_code == 200 and "emotion-figure" in html.text
 
+    # the page's filters and path settings live in the URL and give the API's numbers
+    wanted = {"since": "2025-01-01", "segment": "family", "level": "stage", "steps": "3"}
+    ctx = analyst.get("/journeys", params={"_context": 1, "top": 4, **wanted}).json()["context"]
+    assert (ctx["since"], ctx["level"], ctx["steps"], ctx["top"]) == ("2025-01-01", "stage", 3, 4)
+    selected = {
+        f["name"]: [o["key"] for o in f["options"] if o["selected"]] for f in ctx["filters"]
+    }
+    assert selected["segment"] == ["family"] and "source" not in selected
+    api = analyst.get(
+        "/api/v1/analysis/paths",
+        params={
+            "level": "stage",
+            "steps": 3,
+            "top": 4,
+            "since": "2025-01-01",
+            "where": "segment:family",
+        },
+    ).json()
+    assert ctx["path_customers"] == api["customers"] > 0
+    assert [p["customers"] for p in ctx["paths"]] == [p["customers"] for p in api["paths"]]
+    assert [p["share"] for p in ctx["paths"]] == [f"{100 * p['share']:.1f}" for p in api["paths"]]
+    stage_names = {rt.taxonomy.label("stage", k, "pl") for k in rt.taxonomy.keys("stage")}
+    assert {s for p in ctx["paths"] for s in p["steps"].split(" → ")} <= stage_names
+    sankey = ctx["paths_figure"]["data"][0]
+    assert sankey["type"] == "sankey" and set(sankey["node"]["label"]) <= stage_names
+    # every path puts its customers on each of its links
+    on_links = sum(p["customers"] * (len(p["steps"]) - 1) for p in api["paths"])
+    assert sum(sankey["link"]["value"]) == on_links > 0
+
 
 def test_journey_endpoints_reject_bad_parameters_and_employees(
     users: dict[str, int], login: Callable[[str], TestClient]
@@ -66,5 +95,11 @@ def test_journey_endpoints_reject_bad_parameters_and_employees(
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "drivers"
     bad = analyst.get("/api/v1/analysis/journey-map", params={"journey": "nowhere"})
     assert bad.json()["error"]["field"] == "journey"
+    bad = analyst.get("/api/v1/analysis/journey-map", params={"where": "source:api"})
+    assert bad.status_code == 422 and bad.json()["error"]["field"] == "where"
+    page = analyst.get("/journeys", params={"steps": "many"})
+    assert page.status_code == 422 and "steps" in page.text
+    page = analyst.get("/journeys", params={"journey": "nowhere"})
+    assert page.status_code == 422 and "nowhere" in page.text
     employee = login("ewa")
     assert employee.get("/journeys").status_code in (403, 303)

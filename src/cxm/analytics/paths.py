@@ -2,7 +2,8 @@
 
 * Common paths: each customer's interactions in time order (``lag`` drops a repeat of the
   previous touch-point/stage, ``row_number`` numbers the steps), the first N steps pivoted
-  into columns, then counted per distinct path; ``rank`` keeps the top N with their ties.
+  into columns, then counted per distinct path; ``rank`` keeps the top N with their ties,
+  and a sum over every path counts the customers with a path, in the same query.
 * Transitions: each customer's first arrival at every stage (one row per customer, from
   :mod:`cxm.analytics.journey_reach`); stage i → i+1 converts when
   the customer reached i+1 no earlier than i. Median and p90 of the time between them are
@@ -31,8 +32,9 @@ def _filtered(interactions: ir.Table, query: JourneyQuery) -> ir.Table:
 
 
 def path_expression(interactions: ir.Table, query: PathQuery) -> ir.Table:
-    """Distinct paths (columns s1…sN, null past the end) with their customer counts and
-    a rank (1 = most frequent), ranks ≤ ``top`` only.
+    """Distinct paths (columns s1…sN, null past the end) with their customer counts, a
+    rank (1 = most frequent) and ``total``, the customers with any path; ranks ≤ ``top``
+    only.
 
     The windows sort every interaction; they carry a small integer per distinct step
     (numbered in a first, tiny aggregation and joined in) instead of the text, which makes
@@ -58,13 +60,15 @@ def path_expression(interactions: ir.Table, query: PathQuery) -> ir.Table:
         customers=per_customer.count().cast("int64")
     )
     ranked = counted.mutate(
-        place=ibis.rank().over(ibis.window(order_by=ibis.desc(counted.customers)))
+        place=ibis.rank().over(ibis.window(order_by=ibis.desc(counted.customers))),
+        total=counted.customers.sum().over(ibis.window()).cast("int64"),
     )
     ranked = ranked.filter(ranked.place < query.top)
     for i in range(1, query.steps + 1):
         label = names.select(**{f"k{i}": names.code, f"s{i}": names.name})
         ranked = ranked.left_join(label, ranked[f"c{i}"] == label[f"k{i}"])
-    return ranked.select(*(f"s{i}" for i in range(1, query.steps + 1)), "customers", "place")
+    steps = (f"s{i}" for i in range(1, query.steps + 1))
+    return ranked.select(*steps, "customers", "place", "total")
 
 
 def ordered_window(t: ir.Table) -> Any:
@@ -74,13 +78,13 @@ def ordered_window(t: ir.Table) -> Any:
 
 def compute_paths(engine: Engine, query: PathQuery) -> PathReport:
     with engine.lock:
-        t = _filtered(engine.table("interactions"), query.journey)
-        customers = int(t.customer_id.nunique().to_pyarrow().as_py() or 0)
         rows = path_expression(engine.table("interactions"), query).to_pyarrow().to_pylist()
+    customers = int(rows[0]["total"]) if rows else 0
     paths = [
         PathCount(
             steps=tuple(s for i in range(query.steps) if (s := r[f"s{i + 1}"]) is not None),
             customers=int(r["customers"]),
+            share=int(r["customers"]) / customers,
         )
         for r in rows
     ]

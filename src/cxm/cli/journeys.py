@@ -183,11 +183,12 @@ def paths_command(
         return journeys.common_paths(rt, query)
 
     def table(r: Any) -> Table:
-        t = Table(title=f"{r.customers} customers")
-        t.add_column("customers")
+        t = Table(title=f"{r.customers} customers with a path")
+        t.add_column("customers", justify="right")
+        t.add_column("share", justify="right")
         t.add_column("path")
         for p in r.paths:
-            t.add_row(str(p.customers), " → ".join(p.steps))
+            t.add_row(str(p.customers), f"{100 * p.share:.1f} %", " → ".join(p.steps))
         return t
 
     _run(fmt, compute, journeys.path_report_dict, table)

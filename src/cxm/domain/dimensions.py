@@ -15,8 +15,10 @@ SEVEN_DIMENSIONS: Final = (
     "lifecycle_stage",
 )
 
+#: The dimensions an interaction carries: journey analyses filter by these only.
+INTERACTION_DIMENSIONS: Final = ("journey", "stage", "touchpoint", *SEVEN_DIMENSIONS)
 #: Everything a report can be broken down or filtered by.
-DIMENSIONS: Final = ("journey", "stage", "touchpoint", *SEVEN_DIMENSIONS, "source", "language")
+DIMENSIONS: Final = (*INTERACTION_DIMENSIONS, "source", "language")
 
 Dimension = Literal[
     "journey",

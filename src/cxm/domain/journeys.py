@@ -119,12 +119,13 @@ class JourneyMap:
 class PathCount:
     steps: tuple[str, ...]
     customers: int
+    share: float  # of the customers with a path
 
 
 @dataclass(frozen=True)
 class PathReport:
     query: PathQuery
-    customers: int  # customers with at least one interaction in the window
+    customers: int  # customers with a path: an interaction at the level, in the window
     paths: tuple[PathCount, ...]
 
 

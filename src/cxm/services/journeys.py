@@ -11,6 +11,7 @@ from cxm.analytics.journeys import compute_journey_map
 from cxm.analytics.moments import compute_moments
 from cxm.analytics.paths import compute_paths
 from cxm.domain.access import Principal
+from cxm.domain.dimensions import INTERACTION_DIMENSIONS
 from cxm.domain.errors import ValidationFailed
 from cxm.domain.journeys import (
     JourneyMap,
@@ -31,6 +32,13 @@ def _prepare(rt: Runtime, query: JourneyQuery, principal: Principal | None) -> J
     if query.journey is not None and query.journey not in rt.taxonomy.keys("journey"):
         raise ValidationFailed(f"unknown journey '{query.journey}'", field="journey")
     check_where(query.where)
+    for dimension in query.where:
+        if dimension not in INTERACTION_DIMENSIONS:
+            raise ValidationFailed(
+                f"'{dimension}' describes responses, not interactions: journey analyses "
+                f"filter by {', '.join(INTERACTION_DIMENSIONS)}",
+                field="where",
+            )
     return replace(query, where=scoped_where(query.where, principal))
 
 
@@ -105,7 +113,9 @@ def path_report_dict(r: PathReport) -> dict[str, Any]:
         "level": r.query.level,
         "steps": r.query.steps,
         "customers": r.customers,
-        "paths": [{"steps": list(p.steps), "customers": p.customers} for p in r.paths],
+        "paths": [
+            {"steps": list(p.steps), "customers": p.customers, "share": p.share} for p in r.paths
+        ],
     }
 
 

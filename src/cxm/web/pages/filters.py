@@ -1,8 +1,9 @@
-"""The filter bar shared by the overview and the report: parsed from and kept in the URL's
-query string (a GET form), so a link reproduces the view."""
+"""The filter bar shared by the overview, the report and the journey pages: parsed from and
+kept in the URL's query string (a GET form), so a link reproduces the view."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlencode
@@ -92,10 +93,12 @@ def _parse_date(params: QueryParams, name: str) -> date | None:
         raise ValidationFailed(f"{name}: not a date (YYYY-MM-DD): '{raw}'", field=name) from exc
 
 
-def parse_filters(params: QueryParams, taxonomy: Taxonomy) -> Filters:
+def parse_filters(
+    params: QueryParams, taxonomy: Taxonomy, dimensions: Sequence[str] = FILTER_DIMENSIONS
+) -> Filters:
     """Filters from a query string; unknown keys are errors naming the dimension."""
     where: dict[str, tuple[str, ...]] = {}
-    for dimension in FILTER_DIMENSIONS:
+    for dimension in dimensions:
         values = tuple(v for v in params.getlist(dimension) if v)
         if not values:
             continue
@@ -110,13 +113,17 @@ def parse_filters(params: QueryParams, taxonomy: Taxonomy) -> Filters:
 
 
 def filter_fields(
-    taxonomy: Taxonomy, filters: Filters, principal: Principal, language: str
+    taxonomy: Taxonomy,
+    filters: Filters,
+    principal: Principal,
+    language: str,
+    dimensions: Sequence[str] = FILTER_DIMENSIONS,
 ) -> tuple[FilterField, ...]:
     """The select boxes of the filter bar; a scoped principal sees only its departments."""
     fields = []
     placement = taxonomy.touchpoint_placement()
     scope = principal.department_scope
-    for dimension in FILTER_DIMENSIONS:
+    for dimension in dimensions:
         selected = set(filters.where.get(dimension, ()))
         keys = allowed_values(taxonomy, dimension)
         if dimension == "department" and scope is not None:

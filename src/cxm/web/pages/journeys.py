@@ -5,24 +5,30 @@ paths, moments of truth). Filters live in the URL, as on the other pages."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from itertools import pairwise
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
 
 from cxm.domain.access import Principal
+from cxm.domain.dimensions import INTERACTION_DIMENSIONS
 from cxm.domain.drivers import DriverQuery, DriverReport
 from cxm.domain.errors import ValidationFailed
-from cxm.domain.journeys import JourneyMap, JourneyQuery, MomentQuery, PathQuery
+from cxm.domain.journeys import JourneyMap, JourneyQuery, MomentQuery, PathQuery, PathReport
 from cxm.services import drivers, journeys
+from cxm.services.overview import FILTER_DIMENSIONS, Filters
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
+from cxm.web.pages.filters import FilterField, dimension_name, filter_fields, parse_filters
 
 router = APIRouter()
 DriversReader = Depends(require_roles(*PAGE_ROLES["/drivers"]))
 JourneyReader = Depends(require_roles(*PAGE_ROLES["/journeys"]))
+#: The filter bar's dimensions that interactions carry (the journey is one of them).
+INTERACTION_FILTERS = tuple(d for d in FILTER_DIMENSIONS if d in INTERACTION_DIMENSIONS)
 _LAYOUT = {
     "margin": {"l": 56, "r": 16, "t": 16, "b": 80},
     "height": 360,
@@ -65,6 +71,7 @@ class StageRow:
 class PathRow:
     steps: str
     customers: int
+    share: str
 
 
 @dataclass(frozen=True)
@@ -79,15 +86,23 @@ class MomentRow:
 @dataclass(frozen=True)
 class JourneyContext:
     journey: str
-    journeys: tuple[tuple[str, str, bool], ...]
+    filters: tuple[FilterField, ...]
+    since: str
+    until: str
+    level: str
+    levels: tuple[tuple[str, str], ...]
+    steps: int
+    top: int
     emotion_source: str
     stages: tuple[StageRow, ...]
+    path_customers: int
     paths: tuple[PathRow, ...]
     moments: tuple[MomentRow, ...]
     map_figure: dict[str, Any]
     emotion_figure: dict[str, Any]
     funnel_figure: dict[str, Any]
     time_figure: dict[str, Any]
+    paths_figure: dict[str, Any]
 
 
 def _f(value: float | None, digits: int = 1) -> str:
@@ -255,12 +270,13 @@ def journey_figures(rt: Any, m: JourneyMap, language: str) -> dict[str, dict[str
         ],
         "layout": {**_LAYOUT, "barmode": "stack"},
     }
+    targets = [_stage_label(rt, t.target, language) for t in transitions]
     days = {
         "data": [
             {
                 "type": "bar",
                 "name": i18n.gettext(language, N_("Median (days)")),
-                "x": [t.target for t in transitions],
+                "x": targets,
                 "y": [
                     None if t.median_seconds is None else t.median_seconds / 86400
                     for t in transitions
@@ -269,7 +285,7 @@ def journey_figures(rt: Any, m: JourneyMap, language: str) -> dict[str, dict[str
             {
                 "type": "bar",
                 "name": i18n.gettext(language, N_("90th percentile (days)")),
-                "x": [t.target for t in transitions],
+                "x": targets,
                 "y": [
                     None if t.p90_seconds is None else t.p90_seconds / 86400 for t in transitions
                 ],
@@ -280,24 +296,85 @@ def journey_figures(rt: Any, m: JourneyMap, language: str) -> dict[str, dict[str
     return {"map": volume, "emotion": curve, "funnel": funnel, "time": days}
 
 
+def paths_figure(rt: Any, report: PathReport, language: str) -> dict[str, Any]:
+    """The top paths as a Sankey diagram: a node per step at each position, links weighted
+    by the customers who took that step next (each path's customers on each of its links)."""
+    nodes: dict[tuple[int, str], int] = {}
+    links: dict[tuple[int, int], int] = {}
+    for path in report.paths:
+        ids = [nodes.setdefault((i, step), len(nodes)) for i, step in enumerate(path.steps)]
+        for pair in pairwise(ids):
+            links[pair] = links.get(pair, 0) + path.customers
+    level = report.query.level
+    labels = [str(rt.taxonomy.label(level, step, language)) for _, step in nodes]
+    trace = {
+        "type": "sankey",
+        "orientation": "h",
+        "node": {"label": labels, "pad": 12, "thickness": 14, "color": "#9bb7d9"},
+        "link": {
+            "source": [a for a, _ in links],
+            "target": [b for _, b in links],
+            "value": list(links.values()),
+            "color": "rgba(31, 94, 168, 0.25)",
+        },
+    }
+    return {"data": [trace], "layout": {**_LAYOUT, "height": 420}}
+
+
+def _whole_number(params: Any, name: str, default: int) -> int:
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name}: not a whole number: '{raw}'", field=name) from exc
+
+
+def _queries(rt: Any, params: Any) -> tuple[Filters, JourneyQuery, PathQuery]:
+    """The page's filters (the journey is one of them) and the path settings, from the URL."""
+    filters = parse_filters(params, rt.taxonomy, INTERACTION_FILTERS)
+    where = dict(filters.where)
+    chosen = where.pop("journey", ())
+    if len(chosen) > 1:
+        raise ValidationFailed("one journey at a time", field="journey")
+    query = JourneyQuery(
+        journey=chosen[0] if chosen else None,
+        since=filters.since,
+        until=filters.until,
+        where=where,
+    )
+    paths = PathQuery(
+        journey=query,
+        level=params.get("level") or "touchpoint",  # PathQuery.validate checks it
+        steps=_whole_number(params, "steps", PathQuery.steps),
+        top=_whole_number(params, "top", PathQuery.top),
+    )
+    return filters, query, paths
+
+
 @router.get("/journeys", response_class=Response, include_in_schema=False)
 async def journeys_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = JourneyReader
 ) -> Response:
-    known = rt.taxonomy.keys("journey")
-    asked = request.query_params.get("journey") or ""
-    journey = asked if asked in known else None
-    query = JourneyQuery(journey=journey)
+    filters, query, path_query = _queries(rt, request.query_params)
     m = await call_service(rt, journeys.journey_map, rt, query, principal)
-    paths = await call_service(rt, journeys.common_paths, rt, PathQuery(journey=query), principal)
+    paths = await call_service(rt, journeys.common_paths, rt, path_query, principal)
     moments = await call_service(
         rt, journeys.moments_of_truth, rt, MomentQuery(journey=query), principal
     )
     figures = journey_figures(rt, m, language)
     tp = rt.taxonomy
+    level = path_query.level
     ctx = JourneyContext(
-        journey=journey or "",
-        journeys=tuple((k, tp.label("journey", k, language), k == journey) for k in known),
+        journey=query.journey or "",
+        filters=filter_fields(tp, filters, principal, language, INTERACTION_FILTERS),
+        since=filters.since.isoformat() if filters.since else "",
+        until=filters.until.isoformat() if filters.until else "",
+        level=level,
+        levels=tuple((k, dimension_name(k, language)) for k in ("touchpoint", "stage")),
+        steps=path_query.steps,
+        top=path_query.top,
         emotion_source=m.emotion_source,
         stages=tuple(
             StageRow(
@@ -310,8 +387,13 @@ async def journeys_page(
             )
             for c in m.stages
         ),
+        path_customers=paths.customers,
         paths=tuple(
-            PathRow(" → ".join(tp.label("touchpoint", s, language) for s in p.steps), p.customers)
+            PathRow(
+                " → ".join(tp.label(level, s, language) for s in p.steps),
+                p.customers,
+                _f(100 * p.share),
+            )
             for p in paths.paths
         ),
         moments=tuple(
@@ -328,6 +410,7 @@ async def journeys_page(
         emotion_figure=figures["emotion"],
         funnel_figure=figures["funnel"],
         time_figure=figures["time"],
+        paths_figure=paths_figure(rt, paths, language),
     )
     chrome = build_chrome(request, principal, language, N_("Journeys"))
     return render(request, "journeys.html", chrome, ctx)
