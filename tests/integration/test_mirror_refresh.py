@@ -184,7 +184,12 @@ def test_status_reports_lag_until_refreshed(runtime: Runtime) -> None:
     assert status.built and status.table("responses").lag == 5
     assert status.table("responses").age_seconds is not None
     assert status.table("responses").age_seconds < 60
-    assert mirror.refresh_mirror(runtime).lag == 0
+    rollup = status.table("response_rollups")  # behind by its source's lag, counted once
+    assert (rollup.rollup_of, rollup.lag, status.lag) == ("responses", 5, 5)
+    assert rollup.rows > 0 and rollup.watermark == status.table("responses").watermark
+    refreshed = mirror.refresh_mirror(runtime)
+    assert refreshed.lag == 0 and refreshed.table("response_rollups").lag == 0
+    assert refreshed.to_dict()["tables"][-1]["rollup_of"] == "interactions"
 
 
 def test_ensure_fresh_refreshes_only_when_old_and_behind(sqlite_runtime: Runtime) -> None:

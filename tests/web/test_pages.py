@@ -49,8 +49,9 @@ PINNED = {
     "/word-of-mouth": {"dimension", "dimension_choices", "rows", "figure", "volume_figure"},
     "/drivers": {"figure", "message", "n", "outcome", "r2", "rows"},
     "/journeys": {
-        "emotion_figure", "emotion_source", "funnel_figure", "journey", "journeys", "map_figure",
-        "moments", "paths", "stages", "time_figure",
+        "emotion_figure", "emotion_source", "funnel_figure", "journey", "filters", "since",
+        "until", "level", "levels", "steps", "top", "map_figure", "moments", "path_customers",
+        "paths", "paths_figure", "stages", "time_figure",
     },
     "/alerts": {"alerts"},
     "/cases": {

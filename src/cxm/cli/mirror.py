@@ -44,7 +44,8 @@ def refresh_command() -> None:
 
 @mirror_app.command("status")
 def status_command() -> None:
-    """Rows, watermark, age and lag (changes not yet mirrored) of every mirrored table."""
+    """Rows, watermark, age and lag (changes not yet mirrored) of every mirrored table and
+    of the daily rollups kept from them."""
     with cxm_errors(), open_runtime() as rt:
         status = mirror_service.mirror_status(rt)
     _print_status(status)

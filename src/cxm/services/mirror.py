@@ -12,6 +12,7 @@ from filelock import Timeout
 
 from cxm.services.runtime import Runtime
 from cxm.store import mirror as mirror_store
+from cxm.store.mirror_rollups import ROLLUPS
 from cxm.store.tables import MIRRORED_TABLES
 
 
@@ -26,6 +27,7 @@ class TableStatus:
     store_head: int
     refreshed_at: datetime | None
     age_seconds: float | None
+    rollup_of: str | None = None  # a rollup's source table: it is current up to its watermark
 
     @property
     def lag(self) -> int:
@@ -43,7 +45,8 @@ class MirrorStatus:
 
     @property
     def lag(self) -> int:
-        return sum(t.lag for t in self.tables)
+        """Changes not yet mirrored (a rollup's lag is its source's, not counted again)."""
+        return sum(t.lag for t in self.tables if t.rollup_of is None)
 
     @property
     def age_seconds(self) -> float | None:
@@ -69,6 +72,7 @@ class MirrorStatus:
                     "lag": t.lag,
                     "refreshed_at": t.refreshed_at.isoformat() + "Z" if t.refreshed_at else None,
                     "age_seconds": t.age_seconds,
+                    "rollup_of": t.rollup_of,
                 }
                 for t in self.tables
             ],
@@ -92,7 +96,8 @@ def mirror_status(rt: Runtime) -> MirrorStatus:
     heads = mirror_store.store_max_change_seq(rt.db)
     now = datetime.now(UTC).replace(tzinfo=None)
     tables = []
-    for name in MIRRORED_TABLES:
+    rollups = {r.name: r.source for r in ROLLUPS}
+    for name, source in [*((t, None) for t in MIRRORED_TABLES), *rollups.items()]:
         state = manifest.tables.get(name) if manifest else None
         refreshed = _parse_time(state.refreshed_at) if state else None
         tables.append(
@@ -101,9 +106,10 @@ def mirror_status(rt: Runtime) -> MirrorStatus:
                 rows=state.rows if state else 0,
                 files=len(state.files) if state else 0,
                 watermark=state.watermark if state else 0,
-                store_head=heads[name],
+                store_head=heads[source or name],
                 refreshed_at=refreshed,
                 age_seconds=(now - refreshed).total_seconds() if refreshed else None,
+                rollup_of=source,
             )
         )
     return MirrorStatus(

@@ -22,6 +22,7 @@ DataReader = Depends(require_roles(*PAGE_ROLES["/data"]))
 @dataclass(frozen=True)
 class MirrorTableView:
     table: str
+    rollup_of: str | None
     rows: str
     watermark: int
     store_head: int
@@ -83,6 +84,7 @@ async def data_page(
         tables=tuple(
             MirrorTableView(
                 t.table,
+                t.rollup_of,
                 _count(t.rows, language),
                 t.watermark,
                 t.store_head,
