@@ -13,7 +13,8 @@ from ingest_files import CUSTOMERS, INTERACTIONS, RESPONSES, write_records
 from sqlalchemy import text
 
 from cxm.domain.errors import MalformedFile
-from cxm.services.ingest import import_file, import_records, recent_imports
+from cxm.services import mirror
+from cxm.services.ingest import import_file, import_files, import_records, recent_imports
 from cxm.services.runtime import Runtime
 
 
@@ -51,6 +52,16 @@ def test_import_lands_every_row_in_each_format(runtime: Runtime, tmp_path: Path,
     ]
     answers = got[0]["answers"]
     assert (json.loads(answers) if isinstance(answers, str) else answers) == {"speed": 4}
+
+
+def test_the_mirror_refresh_after_an_import_reports_its_progress(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    path = write_records(tmp_path / "customers.csv", CUSTOMERS)
+    calls: list[tuple[int, int]] = []
+    import_files(runtime, "customers", [path], on_mirror_progress=lambda d, t: calls.append((d, t)))
+    assert calls and calls[-1] == (len(CUSTOMERS), len(CUSTOMERS))
+    assert mirror.mirror_status(runtime).table("customers").rows == len(CUSTOMERS)
 
 
 def test_dimensions_are_inherited_customer_to_interaction_to_response(

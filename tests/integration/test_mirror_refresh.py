@@ -192,6 +192,28 @@ def test_status_reports_lag_until_refreshed(runtime: Runtime) -> None:
     assert refreshed.to_dict()["tables"][-1]["rollup_of"] == "interactions"
 
 
+def test_progress_counts_the_copied_changes_then_the_rows_the_rollups_read(
+    runtime: Runtime,
+) -> None:
+    insert_responses(runtime, response_rows(30))
+    calls: list[tuple[int, int]] = []
+    mirror.refresh_mirror(runtime, on_progress=lambda done, total: calls.append((done, total)))
+    done = [d for d, _ in calls]
+    assert done == sorted(done) and all(d <= t for d, t in calls)
+    assert calls[-1][0] == calls[-1][1] == 30 + 30  # the responses, then read by their rollup
+    assert {t for _, t in calls} == {60}  # the rollup's part is planned from the start
+
+    insert_responses(runtime, response_rows(4, prefix="n"))
+    calls.clear()
+    mirror.refresh_mirror(runtime, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls[-1] == (4 + 4, 4 + 4)  # an added file rolls up alone, not its whole month
+
+    update_rows(runtime, "responses", {"n0": {"nps": 0}})
+    calls.clear()
+    mirror.refresh_mirror(runtime, on_progress=lambda done, total: calls.append((done, total)))
+    assert calls[0][1] == 1 + 1 and calls[-1][0] == calls[-1][1] > 2  # its month, read whole
+
+
 def test_ensure_fresh_refreshes_only_when_old_and_behind(sqlite_runtime: Runtime) -> None:
     rt = sqlite_runtime
     insert_responses(rt, response_rows(10))

@@ -10,6 +10,7 @@ import typer
 from rich.progress import (
     BarColumn,
     Progress,
+    TaskID,
     TaskProgressColumn,
     TextColumn,
     TimeElapsedColumn,
@@ -51,8 +52,15 @@ def import_command(
             label = files[0].name if len(files) == 1 else f"{len(files)} files"
             task = progress.add_task(f"{kind} ← {label}", total=None)
 
+            mirrored: list[TaskID] = []
+
             def on_progress(done: int, total: int | None) -> None:
                 progress.update(task, completed=done, total=total)
+
+            def on_mirror_progress(done: int, total: int) -> None:
+                if not mirrored:
+                    mirrored.append(progress.add_task("mirror", total=total))
+                progress.update(mirrored[0], completed=done, total=total)
 
             summaries = ingest.import_files(
                 rt,
@@ -61,6 +69,7 @@ def import_command(
                 rejects_paths=[rejects] if rejects is not None else None,
                 on_progress=on_progress,
                 refresh_mirror=mirror,
+                on_mirror_progress=on_mirror_progress,
             )
     for summary in summaries:
         _print_summary(summary)

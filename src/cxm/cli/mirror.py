@@ -27,7 +27,7 @@ def refresh_command() -> None:
             TextColumn("[bold]mirror"),
             BarColumn(),
             TaskProgressColumn(),
-            TextColumn("{task.completed:,} changes"),
+            TextColumn("{task.completed:,} rows"),
             TimeElapsedColumn(),
             console=console,
             transient=False,

@@ -215,13 +215,18 @@ def refresh(
 ) -> Manifest:
     """Copy every change past the watermarks into the mirror; returns the new manifest.
 
-    Holds the mirror's file lock for the whole refresh (``lock_timeout`` < 0: wait)."""
+    ``on_progress(done, total)`` counts the changes copied, then the mirrored rows the
+    rollups read: planned as the rows copied from their sources, and corrected once the copy
+    shows which months must be rolled up whole. Holds the mirror's file lock for the whole
+    refresh (``lock_timeout`` < 0: wait)."""
     mirror_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(mirror_dir / LOCK_NAME), timeout=lock_timeout):
         manifest = read_manifest(mirror_dir) or Manifest()
         _sweep(mirror_dir, manifest, grace_seconds)
         heads = store_max_change_seq(db)
-        total = sum(max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES)
+        changes = {n: max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES}
+        # each rollup reads at least the rows copied from its source
+        total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS)
         copier = _Copier(db, mirror_dir, manifest, total, on_progress)
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         for name in MIRRORED_TABLES:
@@ -231,10 +236,10 @@ def refresh(
             manifest.table(name).refreshed_at = now
         for rollup in ROLLUPS:
             _ensure_schema_file(mirror_dir, rollup.name, rollup.schema)
-            copier.roll_up(rollup, now)
+            copier.roll_up(rollup, now, planned=changes[rollup.source])
         _write_manifest(mirror_dir, manifest)
         if on_progress:
-            on_progress(total, total)
+            on_progress(copier.total, copier.total)
         return manifest
 
 
@@ -318,9 +323,7 @@ class _Copier:
                 if buffered_rows >= FLUSH_ROWS:
                     writers.write_all(buffered)
                     buffered, buffered_rows = {}, 0
-                self.done += chunk.num_rows
-                if self.on_progress:
-                    self.on_progress(min(self.done, self.total), self.total)
+                self._advance(chunk.num_rows)
             writers.write_all(buffered)
             new_files = writers.close()
         except BaseException:
@@ -391,7 +394,7 @@ class _Copier:
             self._retire(rel)
         state.files[new_rel] = FileInfo(rows, lo or 0, hi or 0)
 
-    def roll_up(self, rollup: Rollup, now: str) -> None:
+    def roll_up(self, rollup: Rollup, now: str, planned: int) -> None:
         """Bring a rollup up to date: a month this refresh only added rows to gets the
         rollup of those rows added to its own (a refresh costs what it copied); a month it
         removed rows from, and every month when the mirror has no such rollup yet, is rolled
@@ -405,15 +408,23 @@ class _Copier:
         for rel in self.appended.get(rollup.source, ()):
             added.setdefault(_partition_of(rel), []).append(rel)
         rollups = self.manifest.table(rollup.name)
-        for partition in sorted(rebuild | set(added)):
+        # the rows each month's rollup reads count as work, after the copied changes
+        reads = {
+            partition: sorted(r for r in source.files if _partition_of(r) == partition)
+            if partition in rebuild
+            else added[partition]
+            for partition in rebuild | set(added)
+        }
+        self.total += sum(self._rows(rel) for rels in reads.values() for rel in rels) - planned
+        for partition, rels in sorted(reads.items()):
             old = sorted(r for r in rollups.files if _partition_of(r) == partition)
             if partition in rebuild:
-                sources = sorted(r for r in source.files if _partition_of(r) == partition)
-                data = rollup.of(self.mirror_dir / rel for rel in sources)
+                data = rollup.of(self.mirror_dir / rel for rel in rels)
             else:
                 parts = [pq.read_table(self.mirror_dir / rel) for rel in old]
-                parts.append(rollup.of(self.mirror_dir / rel for rel in added[partition]))
+                parts.append(rollup.of(self.mirror_dir / rel for rel in rels))
                 data = rollup.merge(parts)
+            self._advance(sum(self._rows(rel) for rel in rels))
             for rel in old:
                 del rollups.files[rel]
                 self._retire(rel)
@@ -425,6 +436,19 @@ class _Copier:
         rollups.rows = sum(f.rows for f in rollups.files.values())
         rollups.watermark = source.watermark
         rollups.refreshed_at = now
+
+    def _advance(self, rows: int) -> None:
+        self.done += rows
+        if self.on_progress:
+            self.on_progress(min(self.done, self.total), self.total)
+
+    def _rows(self, rel: str) -> int:
+        """Rows of a mirrored file (one that compaction has merged since is read from its
+        footer)."""
+        for state in self.manifest.tables.values():
+            if rel in state.files:
+                return state.files[rel].rows
+        return int(pq.ParquetFile(self.mirror_dir / rel).metadata.num_rows)
 
     def _retire(self, rel: str) -> None:
         self.manifest.garbage.append((rel, time.time()))

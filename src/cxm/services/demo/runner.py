@@ -132,9 +132,13 @@ def generate_demo(
     mirrored_at = time.perf_counter()
     if on_progress is not None:
         on_progress("mirror", 0, None)
-    mirror.refresh_mirror(rt)
+
+    def mirror_step(done: int, total: int) -> None:
+        if on_progress is not None:
+            on_progress("mirror", done, total)
+
+    mirror.refresh_mirror(rt, on_progress=mirror_step)
     if on_progress is not None:
-        on_progress("mirror", 1, 1)
         on_progress("users", 0, len(DEMO_USERS))
     users = ensure_demo_users(rt)
     from cxm.services.demo.people import generate_people

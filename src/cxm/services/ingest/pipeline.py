@@ -83,6 +83,7 @@ def import_files(
     on_progress: Progress | None = None,
     refresh_mirror: bool = True,
     analyse_comments: bool = True,
+    on_mirror_progress: Callable[[int, int], None] | None = None,
 ) -> list[ImportSummary]:
     """Import several files of one kind as one command, one summary (and import run) each.
 
@@ -91,7 +92,8 @@ def import_files(
     indexes is decided on all the files together, and the indexes are rebuilt once at the
     end (not after every file). ``on_progress`` gets the position within all the files when
     their sizes are known in one unit (rows or bytes), else within the current file. The
-    mirror is refreshed and comments analysed once, after the last file."""
+    mirror is refreshed (``on_mirror_progress`` follows it) and comments analysed once, after
+    the last file."""
     check_kind(kind)
     if rejects_paths is not None and len(rejects_paths) != len(paths):
         raise ValueError("one rejects path (or None) per file")
@@ -125,7 +127,7 @@ def import_files(
     if analyse_comments and kind == "responses" and accepted:
         _analyse_comments(rt, inline=True)
     if refresh_mirror and accepted:
-        _refresh_mirror(rt, summaries)
+        _refresh_mirror(rt, summaries, on_mirror_progress)
     return summaries
 
 
@@ -310,10 +312,14 @@ def _analyse_comments(rt: Runtime, *, inline: bool) -> None:
         log.exception("analysing imported comments failed")
 
 
-def _refresh_mirror(rt: Runtime, summaries: list[ImportSummary]) -> None:
+def _refresh_mirror(
+    rt: Runtime,
+    summaries: list[ImportSummary],
+    on_progress: Callable[[int, int], None] | None = None,
+) -> None:
     """Bring the analytical copy up to date; the import stands even if this fails."""
     try:
-        mirror.refresh_mirror(rt)
+        mirror.refresh_mirror(rt, on_progress=on_progress)
     except Exception as exc:  # committed rows must not be reported as failed
         for summary in summaries:
             summary.mirror_error = f"{type(exc).__name__}: {exc}"
