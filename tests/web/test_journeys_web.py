@@ -80,6 +80,15 @@ def test_drivers_journeys_api_and_pages_on_the_demo(
     assert {s for p in ctx["paths"] for s in p["steps"].split(" → ")} <= stage_names
     sankey = ctx["paths_figure"]["data"][0]
     assert sankey["type"] == "sankey" and set(sankey["node"]["label"]) <= stage_names
+    moments = analyst.get(
+        "/journeys", params={"_context": 1, "outcome": "nps", "min_customers": 5}
+    ).json()["context"]
+    assert (moments["outcome"], moments["min_customers"]) == ("nps", 5)
+    by_nps = analyst.get(
+        "/api/v1/analysis/moments-of-truth", params={"outcome": "nps", "min_customers": 5}
+    ).json()["moments"]
+    labels = [rt.taxonomy.label("touchpoint", x["touchpoint"], "pl") for x in by_nps[:10]]
+    assert [x["label"] for x in moments["moments"]] == labels
     # every path puts its customers on each of its links
     on_links = sum(p["customers"] * (len(p["steps"]) - 1) for p in api["paths"])
     assert sum(sankey["link"]["value"]) == on_links > 0
@@ -97,6 +106,8 @@ def test_journey_endpoints_reject_bad_parameters_and_employees(
     assert bad.json()["error"]["field"] == "journey"
     bad = analyst.get("/api/v1/analysis/journey-map", params={"where": "source:api"})
     assert bad.status_code == 422 and bad.json()["error"]["field"] == "where"
+    page = analyst.get("/journeys", params={"outcome": "revenue"})
+    assert page.status_code == 422 and "outcome" in page.text
     page = analyst.get("/journeys", params={"steps": "many"})
     assert page.status_code == 422 and "steps" in page.text
     page = analyst.get("/journeys", params={"journey": "nowhere"})

@@ -50,8 +50,9 @@ PINNED = {
     "/drivers": {"figure", "message", "n", "outcome", "r2", "rows"},
     "/journeys": {
         "emotion_figure", "emotion_source", "funnel_figure", "journey", "filters", "since",
-        "until", "level", "levels", "steps", "top", "map_figure", "moments", "path_customers",
-        "paths", "paths_figure", "stages", "time_figure",
+        "until", "level", "levels", "steps", "top", "outcome", "outcomes", "min_customers",
+        "map_figure", "moments", "path_customers", "paths", "paths_figure", "stages",
+        "time_figure",
     },
     "/alerts": {"alerts"},
     "/cases": {

@@ -27,6 +27,7 @@ from cxm.web.pages.filters import FilterField, dimension_name, filter_fields, pa
 router = APIRouter()
 DriversReader = Depends(require_roles(*PAGE_ROLES["/drivers"]))
 JourneyReader = Depends(require_roles(*PAGE_ROLES["/journeys"]))
+OUTCOME_NAMES = {"churn": N_("Churn afterwards"), "nps": N_("Relationship NPS")}
 #: The filter bar's dimensions that interactions carry (the journey is one of them).
 INTERACTION_FILTERS = tuple(d for d in FILTER_DIMENSIONS if d in INTERACTION_DIMENSIONS)
 _LAYOUT = {
@@ -93,6 +94,9 @@ class JourneyContext:
     levels: tuple[tuple[str, str], ...]
     steps: int
     top: int
+    outcome: str
+    outcomes: tuple[tuple[str, str], ...]
+    min_customers: int
     emotion_source: str
     stages: tuple[StageRow, ...]
     path_customers: int
@@ -331,8 +335,9 @@ def _whole_number(params: Any, name: str, default: int) -> int:
         raise ValidationFailed(f"{name}: not a whole number: '{raw}'", field=name) from exc
 
 
-def _queries(rt: Any, params: Any) -> tuple[Filters, JourneyQuery, PathQuery]:
-    """The page's filters (the journey is one of them) and the path settings, from the URL."""
+def _queries(rt: Any, params: Any) -> tuple[Filters, JourneyQuery, PathQuery, MomentQuery]:
+    """The page's filters (the journey is one of them) and the settings of the paths and of
+    the moments of truth, from the URL."""
     filters = parse_filters(params, rt.taxonomy, INTERACTION_FILTERS)
     where = dict(filters.where)
     chosen = where.pop("journey", ())
@@ -350,19 +355,22 @@ def _queries(rt: Any, params: Any) -> tuple[Filters, JourneyQuery, PathQuery]:
         steps=_whole_number(params, "steps", PathQuery.steps),
         top=_whole_number(params, "top", PathQuery.top),
     )
-    return filters, query, paths
+    moments = MomentQuery(
+        journey=query,
+        outcome=params.get("outcome") or MomentQuery.outcome,  # MomentQuery.validate checks it
+        min_customers=_whole_number(params, "min_customers", MomentQuery.min_customers),
+    )
+    return filters, query, paths, moments
 
 
 @router.get("/journeys", response_class=Response, include_in_schema=False)
 async def journeys_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = JourneyReader
 ) -> Response:
-    filters, query, path_query = _queries(rt, request.query_params)
+    filters, query, path_query, moment_query = _queries(rt, request.query_params)
     m = await call_service(rt, journeys.journey_map, rt, query, principal)
     paths = await call_service(rt, journeys.common_paths, rt, path_query, principal)
-    moments = await call_service(
-        rt, journeys.moments_of_truth, rt, MomentQuery(journey=query), principal
-    )
+    moments = await call_service(rt, journeys.moments_of_truth, rt, moment_query, principal)
     figures = journey_figures(rt, m, language)
     tp = rt.taxonomy
     level = path_query.level
@@ -375,6 +383,9 @@ async def journeys_page(
         levels=tuple((k, dimension_name(k, language)) for k in ("touchpoint", "stage")),
         steps=path_query.steps,
         top=path_query.top,
+        outcome=moment_query.outcome,
+        outcomes=tuple((k, i18n.gettext(language, n)) for k, n in OUTCOME_NAMES.items()),
+        min_customers=moment_query.min_customers,
         emotion_source=m.emotion_source,
         stages=tuple(
             StageRow(
