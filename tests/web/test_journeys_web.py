@@ -46,10 +46,21 @@ def test_drivers_journeys_api_and_pages_on_the_demo(
     journey = analyst.get("/journeys", params={"_context": 1, "journey": "get_help"}).json()[
         "context"
     ]
-    assert [s["label"] for s in journey["stages"]] == [
+    stage_rows = [s["label"] for s in journey["stages"] if not s["touchpoint"]]
+    assert stage_rows == [
         rt.taxonomy.label("stage", "contact", "pl"),
         rt.taxonomy.label("stage", "resolution", "pl"),
     ]
+    # each stage is followed by its touch-points, with the API's numbers
+    api_map = analyst.get("/api/v1/analysis/journey-map", params={"journey": "get_help"}).json()
+    api_rows = [
+        r
+        for s in api_map["stages"]
+        for r in [s, *(t for t in api_map["touchpoints"] if t["stage"] == s["stage"])]
+    ]
+    assert [r["interactions"] for r in journey["stages"]] == [r["interactions"] for r in api_rows]
+    assert [r["responses"] for r in journey["stages"]] == [r["responses"] for r in api_rows]
+    assert sum(r["touchpoint"] for r in journey["stages"]) == len(api_map["touchpoints"]) > 2
     assert journey["emotion_figure"]["data"][0]["y"]
     assert journey["paths"] and journey["moments"]
     html = analyst.get("/journeys")

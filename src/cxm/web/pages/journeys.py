@@ -15,7 +15,14 @@ from cxm.domain.access import Principal
 from cxm.domain.dimensions import INTERACTION_DIMENSIONS
 from cxm.domain.drivers import DriverQuery, DriverReport
 from cxm.domain.errors import ValidationFailed
-from cxm.domain.journeys import JourneyMap, JourneyQuery, MomentQuery, PathQuery, PathReport
+from cxm.domain.journeys import (
+    JourneyMap,
+    JourneyQuery,
+    MapCell,
+    MomentQuery,
+    PathQuery,
+    PathReport,
+)
 from cxm.services import drivers, journeys
 from cxm.services.overview import FILTER_DIMENSIONS, Filters
 from cxm.web import i18n
@@ -60,12 +67,19 @@ class DriversContext:
 
 @dataclass(frozen=True)
 class StageRow:
+    """A row of the map's table: a stage, or one of its touch-points (``touchpoint``)."""
+
     label: str
+    touchpoint: bool
     interactions: int
     customers: int
+    responses: int
     nps: str
+    nps_margin: str
     csat: str
+    ces: str
     valence: str
+    emotion_n: int
 
 
 @dataclass(frozen=True)
@@ -325,6 +339,35 @@ def paths_figure(rt: Any, report: PathReport, language: str) -> dict[str, Any]:
     return {"data": [trace], "layout": {**_LAYOUT, "height": 420}}
 
 
+def _map_row(label: str, c: MapCell) -> StageRow:
+    return StageRow(
+        label,
+        c.touchpoint is not None,
+        c.interactions,
+        c.customers,
+        c.responses,
+        _f(c.nps.value),
+        "" if c.nps.margin is None else f"± {c.nps.margin:.1f}",
+        _f(c.csat.value, 2),
+        _f(c.ces.value, 2),
+        _f(c.emotion.valence, 2),
+        c.emotion.n,
+    )
+
+
+def _map_rows(rt: Any, m: JourneyMap, language: str) -> list[StageRow]:
+    """Each stage followed by its touch-points, in journey order."""
+    rows = []
+    for stage in m.stages:
+        rows.append(_map_row(_stage_label(rt, stage.stage, language), stage))
+        rows.extend(
+            _map_row(rt.taxonomy.label("touchpoint", c.touchpoint, language), c)
+            for c in m.touchpoints
+            if (c.journey, c.stage) == (stage.journey, stage.stage)
+        )
+    return rows
+
+
 def _whole_number(params: Any, name: str, default: int) -> int:
     raw = params.get(name, "").strip()
     if not raw:
@@ -387,17 +430,7 @@ async def journeys_page(
         outcomes=tuple((k, i18n.gettext(language, n)) for k, n in OUTCOME_NAMES.items()),
         min_customers=moment_query.min_customers,
         emotion_source=m.emotion_source,
-        stages=tuple(
-            StageRow(
-                _stage_label(rt, c.stage, language),
-                c.interactions,
-                c.customers,
-                _f(c.nps.value),
-                _f(c.csat.value, 2),
-                _f(c.emotion.valence, 2),
-            )
-            for c in m.stages
-        ),
+        stages=tuple(_map_rows(rt, m, language)),
         path_customers=paths.customers,
         paths=tuple(
             PathRow(
