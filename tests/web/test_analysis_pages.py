@@ -41,6 +41,11 @@ def context(client: TestClient, url: str) -> dict:
     return response.json()["context"]
 
 
+def count(shown: str) -> int:
+    """A whole number as a page shows it (grouped with spaces in Polish)."""
+    return int("".join(ch for ch in shown if ch.isdigit()))
+
+
 def test_changes_page_marks_only_the_deteriorating_touchpoint(login: Login) -> None:
     ctx = context(login("ola"), "/changes?at=2025-05-12&days=120")
     marked = {r["key"] for r in ctx["change_points"] if r["significant"]}
@@ -62,6 +67,32 @@ def test_pain_points_page_ranks_billing_first_by_department(login: Login) -> Non
     themes = context(login("ada"), "/pain-points?by=theme")
     # themes come from analysed comments (none: an empty ranking, not an error)
     assert themes["uses_comments"] == bool(themes["rows"])
+
+
+def test_analysis_pages_apply_the_filter_bar_as_the_api_does(login: Login) -> None:
+    client = login("ada")
+    url = "/pain-points?by=department&segment=senior&since=2025-01-01"
+    ctx = context(client, url)
+    assert (ctx["since"], ctx["until"]) == ("2025-01-01", "")
+    segment = next(f for f in ctx["filters"] if f["name"] == "segment")
+    assert [o["key"] for o in segment["options"] if o["selected"]] == ["senior"]
+    api = client.get(
+        "/api/v1/analysis/pain-points",
+        params={"by": "department", "where": "segment:senior", "since": "2025-01-01"},
+    ).json()
+    assert [r["key"] for r in ctx["rows"]] == [r["key"] for r in api["rows"]]
+    assert [count(r["n"]) for r in ctx["rows"]] == [r["n"] for r in api["rows"]]
+    everyone = context(client, "/pain-points?by=department")
+    assert sum(count(r["n"]) for r in ctx["rows"]) < sum(count(r["n"]) for r in everyone["rows"])
+
+    wom = context(client, "/word-of-mouth?by=segment&channel=call_center")
+    assert "source" not in {f["name"] for f in wom["filters"]}  # it is split by source
+    trends = context(client, "/trends?metric=nps&grain=month&since=2025-06-01")
+    assert trends["since"] == "2025-06-01"
+    changes = context(client, "/changes?segment=young")
+    assert changes["change_points"] and changes["filters"]
+    bad = client.get("/pain-points?segment=martians")
+    assert bad.status_code == 422 and "martians" in bad.text
 
 
 def test_word_of_mouth_trends_and_alerts_pages_render(login: Login, rt: Runtime) -> None:

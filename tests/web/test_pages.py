@@ -38,15 +38,21 @@ PINNED = {
         "trend_figure", "themes", "discovered", "list_link",
     },
     "/changes": {
-        "dimension", "metric", "at", "days", "dimension_choices", "metric_choices",
-        "change_points", "scan", "scan_window", "figure",
+        "filters", "since", "until", "dimension", "metric", "at", "days", "dimension_choices",
+        "metric_choices", "change_points", "scan", "scan_window", "figure",
     },
     "/trends": {
-        "dimension", "metric", "grain", "key", "dimension_choices", "metric_choices",
-        "grain_choices", "value_choices", "breaches", "figure",
+        "filters", "since", "until", "dimension", "metric", "grain", "key", "dimension_choices",
+        "metric_choices", "grain_choices", "value_choices", "breaches", "figure",
     },
-    "/pain-points": {"dimension", "dimension_choices", "uses_comments", "rows", "figure"},
-    "/word-of-mouth": {"dimension", "dimension_choices", "rows", "figure", "volume_figure"},
+    "/pain-points": {
+        "filters", "since", "until", "dimension", "dimension_choices", "uses_comments", "rows",
+        "figure",
+    },
+    "/word-of-mouth": {
+        "filters", "since", "until", "dimension", "dimension_choices", "rows", "figure",
+        "volume_figure",
+    },
     "/drivers": {"figure", "message", "n", "outcome", "r2", "rows"},
     "/journeys": {
         "emotion_figure", "emotion_source", "funnel_figure", "journey", "filters", "since",

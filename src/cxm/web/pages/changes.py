@@ -32,7 +32,7 @@ from cxm.web.pages.analysis_views import (
     p_text,
 )
 from cxm.web.pages.base import build_chrome, render
-from cxm.web.pages.filters import DIMENSION_NAMES, Option
+from cxm.web.pages.filters import DIMENSION_NAMES, FilterField, Option, filter_bar
 
 router = APIRouter()
 
@@ -63,6 +63,9 @@ class ScanRowView:
 
 @dataclass(frozen=True)
 class ChangesContext:
+    filters: tuple[FilterField, ...]
+    since: str
+    until: str
     dimension: str
     metric: str
     at: str
@@ -100,6 +103,7 @@ async def changes_page(
     dimension = choice(params, "dimension", tuple(DIMENSION_NAMES), "touchpoint")
     metric = choice(params, "metric", TESTED_METRICS, "nps")
     at, days = _date(params.get("at")), _days(params.get("days"))
+    filters, bar = filter_bar(params, rt.taxonomy, principal, language)
     taxonomy = rt.taxonomy
     found = await call_service(
         rt,
@@ -107,6 +111,7 @@ async def changes_page(
         rt,
         dimension=dimension,
         metric=metric,
+        base=filters.query(),
         principal=principal,
     )
     digits = 1 if metric == "nps" or metric == "csat_top2" else 2
@@ -135,6 +140,7 @@ async def changes_page(
             at,
             days=days,
             dimension=dimension,
+            base=filters.query(),
             principal=principal,
         )
         window = f"{scan.label_b} → {scan.label_a}"
@@ -159,6 +165,7 @@ async def changes_page(
             )
         scan_rows.sort(key=lambda v: not v.significant)
     ctx = ChangesContext(
+        **bar,
         dimension=dimension,
         metric=metric,
         at=at.isoformat() if at else "",

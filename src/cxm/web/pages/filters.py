@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 from urllib.parse import urlencode
 
 from starlette.datastructures import QueryParams
@@ -155,3 +156,20 @@ def filters_query(filters: Filters, **extra: str) -> str:
         pairs.extend((dimension, v) for v in values)
     pairs.extend(extra.items())
     return urlencode(pairs)
+
+
+def filter_bar(
+    params: QueryParams,
+    taxonomy: Taxonomy,
+    principal: Principal,
+    language: str,
+    dimensions: Sequence[str] = FILTER_DIMENSIONS,
+) -> tuple[Filters, dict[str, Any]]:
+    """A page's filters from its URL, and the fields ``_filters.html`` reads from the page's
+    context (``filters``, ``since``, ``until``)."""
+    filters = parse_filters(params, taxonomy, dimensions)
+    return filters, {
+        "filters": filter_fields(taxonomy, filters, principal, language, dimensions),
+        "since": filters.since.isoformat() if filters.since else "",
+        "until": filters.until.isoformat() if filters.until else "",
+    }

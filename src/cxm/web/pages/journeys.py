@@ -24,12 +24,12 @@ from cxm.domain.journeys import (
     PathReport,
 )
 from cxm.services import drivers, journeys
-from cxm.services.overview import FILTER_DIMENSIONS, Filters
+from cxm.services.overview import FILTER_DIMENSIONS
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
-from cxm.web.pages.filters import FilterField, dimension_name, filter_fields, parse_filters
+from cxm.web.pages.filters import FilterField, dimension_name, filter_bar
 
 router = APIRouter()
 DriversReader = Depends(require_roles(*PAGE_ROLES["/drivers"]))
@@ -378,10 +378,12 @@ def _whole_number(params: Any, name: str, default: int) -> int:
         raise ValidationFailed(f"{name}: not a whole number: '{raw}'", field=name) from exc
 
 
-def _queries(rt: Any, params: Any) -> tuple[Filters, JourneyQuery, PathQuery, MomentQuery]:
-    """The page's filters (the journey is one of them) and the settings of the paths and of
-    the moments of truth, from the URL."""
-    filters = parse_filters(params, rt.taxonomy, INTERACTION_FILTERS)
+def _queries(
+    rt: Any, params: Any, principal: Principal, language: str
+) -> tuple[dict[str, Any], JourneyQuery, PathQuery, MomentQuery]:
+    """The filter bar (the journey is one of its filters) and the settings of the paths and
+    of the moments of truth, from the URL."""
+    filters, bar = filter_bar(params, rt.taxonomy, principal, language, INTERACTION_FILTERS)
     where = dict(filters.where)
     chosen = where.pop("journey", ())
     if len(chosen) > 1:
@@ -403,14 +405,14 @@ def _queries(rt: Any, params: Any) -> tuple[Filters, JourneyQuery, PathQuery, Mo
         outcome=params.get("outcome") or MomentQuery.outcome,  # MomentQuery.validate checks it
         min_customers=_whole_number(params, "min_customers", MomentQuery.min_customers),
     )
-    return filters, query, paths, moments
+    return bar, query, paths, moments
 
 
 @router.get("/journeys", response_class=Response, include_in_schema=False)
 async def journeys_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = JourneyReader
 ) -> Response:
-    filters, query, path_query, moment_query = _queries(rt, request.query_params)
+    bar, query, path_query, moment_query = _queries(rt, request.query_params, principal, language)
     m = await call_service(rt, journeys.journey_map, rt, query, principal)
     paths = await call_service(rt, journeys.common_paths, rt, path_query, principal)
     moments = await call_service(rt, journeys.moments_of_truth, rt, moment_query, principal)
@@ -418,10 +420,8 @@ async def journeys_page(
     tp = rt.taxonomy
     level = path_query.level
     ctx = JourneyContext(
+        **bar,
         journey=query.journey or "",
-        filters=filter_fields(tp, filters, principal, language, INTERACTION_FILTERS),
-        since=filters.since.isoformat() if filters.since else "",
-        until=filters.until.isoformat() if filters.until else "",
         level=level,
         levels=tuple((k, dimension_name(k, language)) for k in ("touchpoint", "stage")),
         steps=path_query.steps,

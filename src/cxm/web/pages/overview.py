@@ -16,7 +16,7 @@ from cxm.web.deps import LanguageDep, PrincipalDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.base import build_chrome, render
 from cxm.web.pages.cells import METRIC_NAMES, MetricCell, metric_cell
-from cxm.web.pages.filters import FilterField, filter_fields, filters_query, parse_filters
+from cxm.web.pages.filters import FilterField, filter_bar, filters_query
 
 router = APIRouter()
 
@@ -167,14 +167,12 @@ def trend_figure(overview: Overview, language: str) -> dict[str, Any]:
 async def overview_page(
     request: Request, rt: RuntimeDep, principal: PrincipalDep, language: LanguageDep
 ) -> Response:
-    filters = parse_filters(request.query_params, rt.taxonomy)
+    filters, bar = filter_bar(request.query_params, rt.taxonomy, principal, language)
     overview = await call_service(rt, build_overview, rt, filters, principal)
     taxonomy = rt.taxonomy
     scope = principal.department_scope
     ctx = OverviewContext(
-        filters=filter_fields(taxonomy, filters, principal, language),
-        since=filters.since.isoformat() if filters.since else "",
-        until=filters.until.isoformat() if filters.until else "",
+        **bar,
         active_filters=sum(len(v) for v in filters.where.values())
         + int(filters.since is not None)
         + int(filters.until is not None),

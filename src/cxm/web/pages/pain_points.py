@@ -24,7 +24,7 @@ from cxm.web.pages.analysis_views import (
     layout,
 )
 from cxm.web.pages.base import build_chrome, render
-from cxm.web.pages.filters import DIMENSION_NAMES, Option
+from cxm.web.pages.filters import DIMENSION_NAMES, FilterField, Option, filter_bar
 
 router = APIRouter()
 TOP = 15
@@ -48,6 +48,9 @@ class PainRowView:
 
 @dataclass(frozen=True)
 class PainContext:
+    filters: tuple[FilterField, ...]
+    since: str
+    until: str
     dimension: str
     dimension_choices: tuple[Option, ...]
     uses_comments: bool
@@ -64,7 +67,10 @@ async def pain_points_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = ANALYSIS_READER
 ) -> Response:
     dimension = choice(request.query_params, "by", (*DIMENSION_NAMES, "theme"), "touchpoint")
-    result = await call_service(rt, pain_service.rank_pain, rt, dimension, principal=principal)
+    filters, bar = filter_bar(request.query_params, rt.taxonomy, principal, language)
+    result = await call_service(
+        rt, pain_service.rank_pain, rt, dimension, base=filters.query(), principal=principal
+    )
     taxonomy = rt.taxonomy
     rows = tuple(
         PainRowView(
@@ -106,6 +112,7 @@ async def pain_points_page(
         ),
     }
     ctx = PainContext(
+        **bar,
         dimension=dimension,
         dimension_choices=dimension_options(dimension, language, extra=("theme",)),
         uses_comments=result.uses_comments,

@@ -29,7 +29,7 @@ from cxm.web.pages.analysis_views import (
     metric_options,
 )
 from cxm.web.pages.base import build_chrome, render
-from cxm.web.pages.filters import DIMENSION_NAMES, Option
+from cxm.web.pages.filters import DIMENSION_NAMES, FilterField, Option, filter_bar
 
 router = APIRouter()
 GRAIN_NAMES = {"week": N_("Week"), "month": N_("Month")}
@@ -37,6 +37,9 @@ GRAIN_NAMES = {"week": N_("Week"), "month": N_("Month")}
 
 @dataclass(frozen=True)
 class TrendsContext:
+    filters: tuple[FilterField, ...]
+    since: str
+    until: str
     dimension: str
     metric: str
     grain: str
@@ -57,6 +60,7 @@ async def trends_page(
     dimension = choice(params, "dimension", tuple(DIMENSION_NAMES), "touchpoint")
     metric = choice(params, "metric", TESTED_METRICS, "nps")
     grain = choice(params, "grain", change_service.CHART_GRAINS, "month")
+    filters, bar = filter_bar(params, rt.taxonomy, principal, language)
     charts = await call_service(
         rt,
         change_service.control_charts,
@@ -64,6 +68,7 @@ async def trends_page(
         dimension=dimension,
         metric=metric,
         grain=grain,
+        base=filters.query(),
         principal=principal,
     )
     charts = [c for c in charts if c.key is not None]
@@ -74,6 +79,7 @@ async def trends_page(
     key = params.get("value") or str(default or "")
     chosen = next((c for c in charts if c.key == key), None)
     ctx = TrendsContext(
+        **bar,
         dimension=dimension,
         metric=metric,
         grain=grain,

@@ -12,6 +12,7 @@ from fastapi.responses import Response
 
 from cxm.domain.access import Principal
 from cxm.services.analysis import word_of_mouth as wom_service
+from cxm.services.overview import FILTER_DIMENSIONS
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
@@ -27,9 +28,11 @@ from cxm.web.pages.analysis_views import (
     p_text,
 )
 from cxm.web.pages.base import build_chrome, render
-from cxm.web.pages.filters import DIMENSION_NAMES, Option
+from cxm.web.pages.filters import DIMENSION_NAMES, FilterField, Option, filter_bar
 
 router = APIRouter()
+#: Word of mouth splits the responses by source itself.
+WORD_OF_MOUTH_FILTERS = tuple(d for d in FILTER_DIMENSIONS if d != "source")
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,9 @@ class GapView:
 
 @dataclass(frozen=True)
 class WordOfMouthContext:
+    filters: tuple[FilterField, ...]
+    since: str
+    until: str
     dimension: str
     dimension_choices: tuple[Option, ...]
     rows: tuple[GapView, ...]
@@ -60,7 +66,12 @@ async def word_of_mouth_page(
 ) -> Response:
     choices = tuple(d for d in DIMENSION_NAMES if d != "source")
     dimension = choice(request.query_params, "by", choices, "touchpoint")
-    result = await call_service(rt, wom_service.word_of_mouth, rt, dimension, principal=principal)
+    filters, bar = filter_bar(
+        request.query_params, rt.taxonomy, principal, language, WORD_OF_MOUTH_FILTERS
+    )
+    result = await call_service(
+        rt, wom_service.word_of_mouth, rt, dimension, base=filters.query(), principal=principal
+    )
     taxonomy = rt.taxonomy
     rows = []
     for r in result.gaps.rows:
@@ -137,6 +148,7 @@ async def word_of_mouth_page(
         ),
     }
     ctx = WordOfMouthContext(
+        **bar,
         dimension=dimension,
         dimension_choices=tuple(
             o for o in dimension_options(dimension, language) if o.key != "source"
