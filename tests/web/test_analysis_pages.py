@@ -95,6 +95,38 @@ def test_analysis_pages_apply_the_filter_bar_as_the_api_does(login: Login) -> No
     assert bad.status_code == 422 and "martians" in bad.text
 
 
+def test_compare_page_marks_the_planted_drop_and_scans_as_the_api_does(login: Login) -> None:
+    client = login("ola")
+    empty = context(client, "/compare")
+    assert not empty["compared"] and not empty["rows"] and empty["scan"]
+
+    app = "touchpoint:mobile_app_use"
+    url = f"/compare?a={app}&a_since=2025-05-12&b={app}&b_until=2025-05-11"
+    ctx = context(client, url)
+    assert ctx["compared"] and len(ctx["rows"]) == 4
+    nps = ctx["rows"][0]
+    assert nps["significant"] and nps["difference"].startswith("−")  # after the planted drop
+    api = client.get(
+        "/api/v1/analysis/compare",
+        params={"a": app, "a_since": "2025-05-12", "b": app, "b_until": "2025-05-11"},
+    ).json()["rows"][0]
+    assert count(nps["n_a"]) == api["n_a"] and count(nps["n_b"]) == api["n_b"]
+    assert ctx["figure"]["data"][0]["x"][0] == pytest.approx(api["difference"])
+
+    scan = context(client, "/compare?dimension=segment&metric=csat")
+    api_scan = client.get(
+        "/api/v1/analysis/scan", params={"dimension": "segment", "metric": "csat"}
+    ).json()["rows"]
+    marked = {r["segment"] for r in api_scan if r["significant"]}
+    labels = {r["label"] for r in scan["scan"] if r["significant"]}
+    assert len(labels) == len(marked)
+    colours = scan["scan_figure"]["data"][0]["marker"]["color"]
+    assert colours.count("#c0392b") == len(marked)
+
+    bad = client.get("/compare?a=segment:martians")
+    assert bad.status_code == 422 and "martians" in bad.text
+
+
 def test_word_of_mouth_trends_and_alerts_pages_render(login: Login, rt: Runtime) -> None:
     client = login("ola")
     wom = context(client, "/word-of-mouth?by=touchpoint")
@@ -108,7 +140,8 @@ def test_word_of_mouth_trends_and_alerts_pages_render(login: Login, rt: Runtime)
     )
     alerts = context(client, "/alerts")["alerts"]
     assert any("trend_link" in a and "mobile_app_use" in a["trend_link"] for a in alerts)
-    for path in ("/changes", "/trends", "/pain-points", "/word-of-mouth", "/alerts"):
+    pages = ("/compare?a=segment:senior", "/changes", "/trends", "/pain-points", "/alerts")
+    for path in (*pages, "/word-of-mouth"):
         page = client.get(path)
         assert page.status_code == 200 and "<html" in page.text.lower(), path
 

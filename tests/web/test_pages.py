@@ -37,6 +37,11 @@ PINNED = {
         "min_n", "shares", "mean_score", "breakdown", "sentiment_figure", "emotion_figure",
         "trend_figure", "themes", "discovered", "list_link",
     },
+    "/compare": {
+        "filters", "since", "until", "group_choices_a", "group_choices_b", "a_since", "a_until",
+        "b_since", "b_until", "compared", "label_a", "label_b", "rows", "figure", "dimension",
+        "metric", "dimension_choices", "metric_choices", "scan", "scan_figure",
+    },
     "/changes": {
         "filters", "since", "until", "dimension", "metric", "at", "days", "dimension_choices",
         "metric_choices", "change_points", "scan", "scan_window", "figure",

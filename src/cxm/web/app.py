@@ -40,6 +40,7 @@ from cxm.web.pages import cases as cases_page
 from cxm.web.pages import (
     changes,
     comments,
+    compare,
     data,
     ideas_detail,
     ideas_inbox,
@@ -185,7 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, prefix="/api/v1")
     for page in (login, overview, report, taxonomy_page, data, users, comments):
         app.include_router(page.router)
-    for page in (changes, trends, pain_points, word_of_mouth, alerts_page):
+    for page in (compare, changes, trends, pain_points, word_of_mouth, alerts_page):
         app.include_router(page.router)
     app.include_router(journeys_page.router)
     for router in (cases_api.router, standards_api.router, webhooks_api.router):

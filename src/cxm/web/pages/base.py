@@ -26,6 +26,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/", N_("Overview"), ("admin", "analyst", "manager", "agent", "employee")),
     ("/report", N_("Report"), ("admin", "analyst", "manager", "agent")),
     ("/comments", N_("Comments"), ("admin", "analyst", "manager", "agent")),
+    ("/compare", N_("Compare"), ("admin", "analyst", "manager")),
     ("/changes", N_("Changes"), ("admin", "analyst", "manager")),
     ("/trends", N_("Trends"), ("admin", "analyst", "manager")),
     ("/pain-points", N_("Pain points"), ("admin", "analyst", "manager")),
