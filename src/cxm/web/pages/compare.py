@@ -163,14 +163,16 @@ def _group_options(
     return tuple(options)
 
 
-def _interval_figure(
-    names: list[str], differences: list[Difference], marked: list[bool], **extra: Any
+def _interval_trace(
+    names: list[str], differences: list[Difference], marked: list[bool]
 ) -> dict[str, Any]:
     """Each difference as a point with its 95 % interval, red when significant."""
     shown = [
-        (n, d, m) for n, d, m in zip(names, differences, marked, strict=True) if d.low is not None
+        (n, d, m)
+        for n, d, m in zip(names, differences, marked, strict=True)
+        if d.difference is not None and d.low is not None and d.high is not None
     ]
-    trace = {
+    return {
         "type": "scatter",
         "mode": "markers",
         "y": [n for n, _, _ in shown],
@@ -178,21 +180,42 @@ def _interval_figure(
         "error_x": {
             "type": "data",
             "symmetric": False,
-            "array": [(d.high or 0) - (d.difference or 0) for _, d, _ in shown],
-            "arrayminus": [(d.difference or 0) - (d.low or 0) for _, d, _ in shown],
+            "array": [d.high - d.difference for _, d, _ in shown],  # type: ignore[operator]
+            "arrayminus": [d.difference - d.low for _, d, _ in shown],  # type: ignore[operator]
             "color": BASE_COLOUR,
         },
         "marker": {
             "size": 10,
             "color": [SIGNIFICANT_COLOUR if m else NOISE_COLOUR for _, _, m in shown],
         },
+        "showlegend": False,
     }
+
+
+def _metrics_figure(
+    names: list[str], differences: list[Difference], marked: list[bool]
+) -> dict[str, Any]:
+    """One row per metric, each on its own axis (NPS points and means on 1–5 do not share
+    a scale)."""
+    traces, axes = [], {}
+    for i, (name, difference, mark) in enumerate(zip(names, differences, marked, strict=True)):
+        trace = _interval_trace([name], [difference], [mark])
+        suffix = "" if i == 0 else str(i + 1)
+        traces.append({**trace, "xaxis": f"x{suffix}", "yaxis": f"y{suffix}"})
+        axes[f"xaxis{suffix}"] = {"zeroline": True, "zerolinewidth": 2, "rangemode": "tozero"}
+    grid = {"rows": len(traces), "columns": 1, "pattern": "independent"}
+    return {"data": traces, "layout": layout(height=90 * len(traces) + 60, grid=grid, **axes)}
+
+
+def _values_figure(
+    names: list[str], differences: list[Difference], marked: list[bool]
+) -> dict[str, Any]:
+    trace = _interval_trace(names, differences, marked)
     return {
         "data": [trace],
         "layout": layout(
-            height=max(240, 30 * len(shown) + 90),
+            height=max(240, 30 * len(trace["y"]) + 90),
             xaxis={"zeroline": True, "zerolinewidth": 2},
-            **extra,
         ),
     }
 
@@ -224,7 +247,7 @@ async def compare_page(
             _view(n, d, q, language)
             for n, d, q in zip(names, compared.differences, q_values, strict=True)
         )
-        figure = _interval_figure(names, list(compared.differences), [r.significant for r in rows])
+        figure = _metrics_figure(names, list(compared.differences), [r.significant for r in rows])
     dimension = choice(params, "dimension", tuple(DIMENSION_NAMES), "touchpoint")
     metric = choice(params, "metric", TESTED_METRICS, "nps")
     scan = await call_service(
@@ -241,7 +264,7 @@ async def compare_page(
         _view(label(taxonomy, dimension, r.key, language), r.difference, r.q_value, language)
         for r in tested
     )
-    scan_figure = _interval_figure(
+    scan_figure = _values_figure(
         [v.label for v in scan_rows],
         [r.difference for r in tested],
         [r.significant for r in tested],
