@@ -42,6 +42,26 @@ def test_drivers_journeys_api_and_pages_on_the_demo(
         ctx["figure"]["data"][0]["type"] == "scatter"
         and len(ctx["figure"]["layout"]["shapes"]) == 2
     )
+    # filters and touch-points as drivers, as the API takes them
+    wanted = {"driven_by": "touchpoints", "since": "2024-06-01", "segment": "family"}
+    tps = ["invoice", "hotline"]
+    ctx = analyst.get("/drivers", params={"_context": 1, "driver": tps, **wanted}).json()
+    ctx = ctx["context"]
+    api = analyst.get(
+        "/api/v1/analysis/drivers",
+        params={"source": "touchpoints", "driver": tps, "since": "2024-06-01"}
+        | {"where": "segment:family", "bootstrap": 200},
+    ).json()
+    assert ctx["n"] == api["n"] > 0 and ctx["source"] == "touchpoints"
+    assert [o["key"] for o in ctx["touchpoints"] if o["selected"]] == tps
+    labels = {rt.taxonomy.label("touchpoint", k, "pl") for k in tps}
+    assert {r["label"] for r in ctx["rows"]} == labels
+    assert [r["correlation"] for r in ctx["rows"]] == [
+        f"{d['correlation']:.2f}" for d in api["drivers"]
+    ]
+    none = analyst.get("/drivers", params={"_context": 1, "driven_by": "touchpoints"}).json()
+    assert none["context"]["message"] and not none["context"]["rows"]  # name them first
+    assert analyst.get("/drivers", params={"outcome": "churn"}).status_code == 422
 
     journey = analyst.get("/journeys", params={"_context": 1, "journey": "get_help"}).json()[
         "context"

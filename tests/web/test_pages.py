@@ -58,7 +58,10 @@ PINNED = {
         "filters", "since", "until", "dimension", "dimension_choices", "rows", "figure",
         "volume_figure",
     },
-    "/drivers": {"figure", "message", "n", "outcome", "r2", "rows"},
+    "/drivers": {
+        "filters", "since", "until", "figure", "message", "n", "outcome", "source", "sources",
+        "touchpoints", "outcome_mean", "r2", "rows",
+    },
     "/journeys": {
         "emotion_figure", "emotion_source", "funnel_figure", "journey", "filters", "since",
         "until", "level", "levels", "steps", "top", "outcome", "outcomes", "min_customers",

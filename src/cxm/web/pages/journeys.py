@@ -4,9 +4,10 @@ paths, moments of truth). Filters live in the URL, as on the other pages."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import Response
@@ -29,12 +30,16 @@ from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
-from cxm.web.pages.filters import FilterField, dimension_name, filter_bar
+from cxm.web.pages.filters import FilterField, Option, dimension_name, filter_bar
 
 router = APIRouter()
 DriversReader = Depends(require_roles(*PAGE_ROLES["/drivers"]))
 JourneyReader = Depends(require_roles(*PAGE_ROLES["/journeys"]))
 OUTCOME_NAMES = {"churn": N_("Churn afterwards"), "nps": N_("Relationship NPS")}
+DRIVER_SOURCES = {
+    "answers": N_("Attribute ratings of the same response"),
+    "touchpoints": N_("Touch-points (a customer's mean CSAT there)"),
+}
 #: The filter bar's dimensions that interactions carry (the journey is one of them).
 INTERACTION_FILTERS = tuple(d for d in FILTER_DIMENSIONS if d in INTERACTION_DIMENSIONS)
 _LAYOUT = {
@@ -51,15 +56,25 @@ class DriverRow:
     rank: int
     share: str
     interval: str
+    importance: str
+    importance_interval: str
+    correlation: str
     mean: str
     top_box: str
 
 
 @dataclass(frozen=True)
 class DriversContext:
+    filters: tuple[FilterField, ...]
+    since: str
+    until: str
     outcome: str
+    source: str
+    sources: tuple[tuple[str, str], ...]
+    touchpoints: tuple[Option, ...]  # the drivers to choose when they are touch-points
     n: int
     r2: str
+    outcome_mean: str
     rows: tuple[DriverRow, ...]
     figure: dict[str, Any]
     message: str  # why there is nothing to show (too few rated responses), else ""
@@ -127,7 +142,9 @@ def _f(value: float | None, digits: int = 1) -> str:
     return "—" if value is None else f"{value:.{digits}f}"
 
 
-def drivers_figure(report: DriverReport, language: str) -> dict[str, Any]:
+def drivers_figure(
+    report: DriverReport, language: str, name: Callable[[str], str] = str
+) -> dict[str, Any]:
     """Importance × performance: share of R² (with its interval) against the mean rating;
     the dashed lines at the averages split the four quadrants."""
     ds = report.drivers
@@ -138,7 +155,7 @@ def drivers_figure(report: DriverReport, language: str) -> dict[str, Any]:
         "mode": "markers+text",
         "x": x,
         "y": y,
-        "text": [d.driver for d in ds],
+        "text": [name(d.driver) for d in ds],
         "textposition": "top center",
         "error_y": {
             "type": "data",
@@ -182,37 +199,87 @@ def drivers_figure(report: DriverReport, language: str) -> dict[str, Any]:
 async def drivers_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = DriversReader
 ) -> Response:
-    outcome: Literal["nps", "csat"] = (
-        "csat" if request.query_params.get("outcome") == "csat" else "nps"
+    params = request.query_params
+    filters, bar = filter_bar(params, rt.taxonomy, principal, language)
+    chosen = [k for k in params.getlist("driver") if k]
+    known = rt.taxonomy.keys("touchpoint")
+    for key in chosen:
+        if key not in known:
+            raise ValidationFailed(f"driver: unknown touch-point '{key}'", field="driver")
+    query = DriverQuery(
+        outcome=params.get("outcome") or "nps",  # type: ignore[arg-type]  # validated
+        # "source" is the filter bar's (where a response came from)
+        source=params.get("driven_by") or "answers",  # type: ignore[arg-type]  # validated
+        drivers=tuple(chosen) if params.get("driven_by") == "touchpoints" else (),
+        since=filters.since,
+        until=filters.until,
+        where=filters.where,
+        bootstrap=200,
     )
-    query = DriverQuery(outcome=outcome, bootstrap=200)
+    sources = tuple((k, i18n.gettext(language, n)) for k, n in DRIVER_SOURCES.items())
+    touchpoints = tuple(
+        Option(k, rt.taxonomy.label("touchpoint", k, language), None, k in chosen) for k in known
+    )
+    chrome = build_chrome(request, principal, language, N_("Key drivers"))
     try:
         report = await call_service(rt, drivers.key_drivers, rt, query, principal)
     except ValidationFailed as exc:
-        ctx = DriversContext(outcome, 0, "—", (), {"data": [], "layout": _LAYOUT}, exc.message)
-        chrome = build_chrome(request, principal, language, N_("Key drivers"))
+        if exc.field not in (None, "drivers"):
+            raise  # a bad parameter, not too few ratings
+        ctx = DriversContext(
+            **bar,
+            outcome=query.outcome,
+            source=query.source,
+            sources=sources,
+            touchpoints=touchpoints,
+            n=0,
+            r2="—",
+            outcome_mean="—",
+            rows=(),
+            figure={"data": [], "layout": _LAYOUT},
+            message=exc.message,
+        )
         return render(request, "drivers.html", chrome, ctx)
+
+    def name(driver: str) -> str:
+        if query.source == "touchpoints":
+            return str(rt.taxonomy.label("touchpoint", driver, language))
+        return driver
+
     ctx = DriversContext(
-        outcome=outcome,
+        **bar,
+        outcome=query.outcome,
+        source=query.source,
+        sources=sources,
+        touchpoints=touchpoints,
         n=report.n,
         r2=f"{report.r2:.3f} [{_f(report.r2_low, 3)}, {_f(report.r2_high, 3)}]",
+        outcome_mean=_f(report.outcome_mean, 2),
         rows=tuple(
             DriverRow(
-                label=d.driver,
+                label=name(d.driver),
                 rank=d.rank,
                 share=_f(100 * d.share),
-                interval=f"[{_f(100 * d.share_low) if d.share_low is not None else '—'}, "
-                f"{_f(100 * d.share_high) if d.share_high is not None else '—'}]",
+                interval=_interval(d.share_low, d.share_high, 100, 1),
+                importance=_f(d.importance, 3),
+                importance_interval=_interval(d.low, d.high, 1, 3),
+                correlation=_f(d.correlation, 2),
                 mean=_f(d.mean, 2),
                 top_box=_f(100 * d.top_box),
             )
             for d in report.drivers
         ),
-        figure=drivers_figure(report, language),
+        figure=drivers_figure(report, language, name),
         message="",
     )
-    chrome = build_chrome(request, principal, language, N_("Key drivers"))
     return render(request, "drivers.html", chrome, ctx)
+
+
+def _interval(low: float | None, high: float | None, scale: float, digits: int) -> str:
+    def bound(value: float | None) -> str:
+        return "—" if value is None else _f(scale * value, digits)
+
+    return f"[{bound(low)}, {bound(high)}]"
 
 
 def _stage_label(rt: Any, stage: str, language: str) -> str:
