@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import timedelta
+from html.parser import HTMLParser
 
 from fastapi.testclient import TestClient
 
@@ -191,6 +192,87 @@ def test_designer_page_creates_edits_branches_and_publishes(login: Login) -> Non
     listing = ola.get("/surveys?_context=1").json()["context"]["surveys"]
     assert listing[0]["invited"] == 1 and listing[0]["version"] == 1
     assert ola.post("/surveys/nps_rel/publish", data={}).status_code == 403  # no CSRF token
+
+
+class _FormFields(HTMLParser):
+    """What a browser submits from one form of a page: named inputs (checked boxes only),
+    the selected option of each select, textareas; in document order."""
+
+    def __init__(self, action: str) -> None:
+        super().__init__()
+        self.action, self.inside = action, False
+        self.fields: list[tuple[str, str]] = []
+        self._select: str | None = None
+        self._textarea: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        a = {k: v or "" for k, v in attrs}
+        if tag == "form":
+            self.inside = a.get("action") == self.action
+        elif not self.inside or not (a.get("name") or tag == "option"):
+            return
+        elif tag == "input" and (a.get("type") != "checkbox" or "checked" in a):
+            self.fields.append((a["name"], a.get("value", "")))
+        elif tag == "select":
+            self._select = a["name"]
+        elif tag == "option" and self._select is not None and "selected" in a:
+            self.fields.append((self._select, a.get("value", "")))
+        elif tag == "textarea":
+            self._textarea = a["name"]
+            self.fields.append((a["name"], ""))
+
+    def form(self) -> dict[str, list[str]]:
+        """The fields as a request body: a name's values in order."""
+        out: dict[str, list[str]] = {}
+        for name, value in self.fields:
+            out.setdefault(name, []).append(value)
+        return out
+
+    def handle_data(self, data: str) -> None:
+        if self._textarea is not None:
+            name, text = self.fields[-1]
+            self.fields[-1] = (name, text + data)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "form":
+            self.inside = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea":
+            self._textarea = None
+
+
+def test_designer_save_keeps_scale_labels_and_every_condition(login: Login) -> None:
+    ola = login("ola")
+    questions = [
+        {"key": "nps", "type": "nps", "text": {"pl": "Polecisz?", "en": "Recommend?"}},
+        {"key": "speed", "type": "rating", "scale_min": 1, "scale_max": 7,
+         "low_label": {"pl": "Wolno", "en": "Slow"}, "high_label": {"pl": "Szybko", "en": "Fast"},
+         "text": {"pl": "Tempo", "en": "Speed"}},
+        {"key": "why", "type": "text", "text": {"pl": "Dlaczego?", "en": "Why?"},
+         "show_if": [{"question": "nps", "op": "lte", "value": 6},
+                     {"question": "speed", "op": "in", "value": [1, 2]}]},
+    ]  # fmt: skip
+    definition = {"title": {"pl": "Tempo", "en": "Speed"}, "questions": questions}
+    body = {"key": "speed", "definition": definition}
+    assert ola.post("/api/v1/surveys", json=body, headers=_api(ola)).status_code == 201
+    before = ola.get("/api/v1/surveys/speed").json()["draft"]
+
+    parser = _FormFields("/surveys/speed/design")
+    parser.feed(ola.get("/surveys/speed").text)
+    saved = ola.post("/surveys/speed/design", data=parser.form(), follow_redirects=False)
+    assert saved.status_code == 303, saved.text
+    after = ola.get("/api/v1/surveys/speed").json()["draft"]
+    assert after["questions"] == before["questions"]  # nothing lost in a save
+    assert after["questions"][2]["show_if"][1] == {"question": "speed", "op": "in", "value": [1, 2]}
+    assert after["questions"][1]["low_label"] == {"pl": "Wolno", "en": "Slow"}
+
+    parser.fields.append(("q2_cond_question", "speed"))  # the empty row, filled in
+    parser.fields.append(("q2_cond_op", "answered"))
+    parser.fields.append(("q2_cond_value", ""))
+    ola.post("/surveys/speed/design", data=parser.form())
+    third = ola.get("/api/v1/surveys/speed").json()["draft"]["questions"][2]["show_if"][2]
+    assert third == {"question": "speed", "op": "answered"}
 
 
 def test_triggers_page_adds_rules_and_shows_decisions(login: Login, rt: Runtime) -> None:

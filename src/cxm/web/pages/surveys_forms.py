@@ -1,6 +1,7 @@
 """The designer's HTML form ↔ a survey definition: one fieldset per question (plus an empty
-one to add a question), choices as lines ``key | Polish | English``, a condition as
-question / operator / value. Works without JavaScript."""
+one to add a question), choices as lines ``key | Polish | English``, the scale's end labels,
+each condition as question / operator / value (repeated fields, plus an empty one to add a
+condition). Works without JavaScript, and a save keeps everything the definition holds."""
 
 from __future__ import annotations
 
@@ -26,17 +27,20 @@ class QuestionRow:
     emotions: tuple[str, ...]
     scale_min: int
     scale_max: int
-    cond_question: str
-    cond_op: str
-    cond_value: str
+    low_pl: str
+    low_en: str
+    high_pl: str
+    high_en: str
+    #: (question, operator, value) of every condition, all of which must hold, and an
+    #: empty one to add a condition
+    conditions: tuple[tuple[str, str, str], ...]
 
 
 def rows_of(definition: dict[str, Any]) -> tuple[QuestionRow, ...]:
     """Editable rows of a definition's questions, plus an empty row to add one."""
     rows = []
     for i, q in enumerate(definition.get("questions", [])):
-        cond = (q.get("show_if") or [{}])[0]
-        value = cond.get("value")
+        low, high = q.get("low_label") or {}, q.get("high_label") or {}
         rows.append(
             QuestionRow(
                 index=i,
@@ -54,17 +58,30 @@ def rows_of(definition: dict[str, Any]) -> tuple[QuestionRow, ...]:
                 emotions=tuple(q.get("emotions") or ()),
                 scale_min=int(q.get("scale_min", 1)),
                 scale_max=int(q.get("scale_max", 5)),
-                cond_question=cond.get("question", ""),
-                cond_op=cond.get("op", "eq"),
-                cond_value=",".join(map(str, value))
-                if isinstance(value, list)
-                else ("" if value is None else str(value)),
+                low_pl=low.get("pl", ""),
+                low_en=low.get("en", ""),
+                high_pl=high.get("pl", ""),
+                high_en=high.get("en", ""),
+                conditions=(*map(_condition_row, q.get("show_if") or ()), ("", "eq", "")),
             )
         )
     rows.append(
-        QuestionRow(len(rows), "", "csat", False, "", "", "", "", "", (), 1, 5, "", "eq", "")
-    )
+        QuestionRow(
+            len(rows), "", "csat", False, "", "", "", "", "", (), 1, 5, "", "", "", "",
+            (("", "eq", ""),),
+        )
+    )  # fmt: skip
     return tuple(rows)
+
+
+def _condition_row(condition: dict[str, Any]) -> tuple[str, str, str]:
+    value = condition.get("value")
+    shown = (
+        ",".join(map(str, value))
+        if isinstance(value, list)
+        else ("" if value is None else str(value))
+    )
+    return condition.get("question", ""), condition.get("op", "eq"), shown
 
 
 def _texts(pl: str, en: str) -> dict[str, str] | None:
@@ -120,12 +137,23 @@ def definition_from_form(form: dict[str, list[str]]) -> dict[str, Any]:
         if qtype == "rating":
             question["scale_min"] = int(one(f"q{i}_scale_min", "1") or 1)
             question["scale_max"] = int(one(f"q{i}_scale_max", "5") or 5)
-        cond_question = one(f"q{i}_cond_question").strip()
-        if cond_question:
-            op = one(f"q{i}_cond_op", "eq")
-            question["show_if"] = [
-                {"question": cond_question, "op": op, "value": _value(one(f"q{i}_cond_value"), op)}
-            ]
+        for end in ("low", "high"):
+            label = _texts(one(f"q{i}_{end}_pl"), one(f"q{i}_{end}_en"))
+            if label:
+                question[f"{end}_label"] = label
+        conditions = zip(
+            form.get(f"q{i}_cond_question", []),
+            form.get(f"q{i}_cond_op", []),
+            form.get(f"q{i}_cond_value", []),
+            strict=False,
+        )
+        show_if = [
+            {"question": name.strip(), "op": op, "value": _value(value, op)}
+            for name, op, value in conditions
+            if name.strip()
+        ]
+        if show_if:
+            question["show_if"] = show_if
         try:
             position = float(one(f"q{i}_position", str(i)) or i)
         except ValueError:
