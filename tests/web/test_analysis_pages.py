@@ -91,6 +91,10 @@ def test_analysis_pages_apply_the_filter_bar_as_the_api_does(login: Login) -> No
     assert trends["since"] == "2025-06-01"
     changes = context(client, "/changes?segment=young")
     assert changes["change_points"] and changes["filters"]
+    for dimension, value in (("stage", "billing"), ("language", "en")):
+        overview = context(client, f"/?{dimension}={value}")
+        api = client.get("/api/v1/metrics", params={"where": f"{dimension}:{value}"}).json()
+        assert overview["n"] == api["total"]["n"] > 0, dimension
     bad = client.get("/pain-points?segment=martians")
     assert bad.status_code == 422 and "martians" in bad.text
 

@@ -26,9 +26,10 @@ from cxm.services import reports
 from cxm.services.runtime import Runtime
 
 RANKED = 5
-#: The filters of the overview and report pages, in the order they are shown.
+#: The filter bar's dimensions (every dashboard page with filters), in the order shown.
 FILTER_DIMENSIONS: tuple[str, ...] = (
     "journey",
+    "stage",
     "touchpoint",
     "channel",
     "product",
@@ -38,6 +39,7 @@ FILTER_DIMENSIONS: tuple[str, ...] = (
     "process",
     "transaction_type",
     "source",
+    "language",
 )
 
 
