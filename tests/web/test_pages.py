@@ -63,7 +63,7 @@ PINNED = {
         "touchpoints", "outcome_mean", "r2", "rows",
     },
     "/journeys": {
-        "emotion_figure", "emotion_source", "funnel_figure", "journey", "filters", "since",
+        "emotion_figure", "emotion_source", "funnel_figure", "filters", "since",
         "until", "level", "levels", "steps", "top", "outcome", "outcomes", "min_customers",
         "map_figure", "moments", "path_customers", "paths", "paths_figure", "stages",
         "time_figure",

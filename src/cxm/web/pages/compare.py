@@ -5,7 +5,6 @@ differences that stay significant after controlling the false discovery rate are
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -42,6 +41,7 @@ from cxm.web.pages.filters import (
     allowed_values,
     dimension_name,
     filter_bar,
+    parse_date,
     value_label,
 )
 
@@ -121,18 +121,10 @@ def _group(params: QueryParams, side: str, taxonomy: Taxonomy) -> Group | None:
         if dimension not in FILTER_DIMENSIONS or value not in allowed_values(taxonomy, dimension):
             raise ValidationFailed(f"{side}: unknown dimension value '{raw}'", field=side)
         where[dimension] = (value,)
-    since, until = _day(params, f"{side}_since"), _day(params, f"{side}_until")
+    since, until = parse_date(params, f"{side}_since"), parse_date(params, f"{side}_until")
     if not where and since is None and until is None:
         return None
     return Group(side.upper(), since, until, where)
-
-
-def _day(params: QueryParams, name: str) -> date | None:
-    raw = params.get(name, "").strip()
-    try:
-        return date.fromisoformat(raw) if raw else None
-    except ValueError as exc:
-        raise ValidationFailed(f"{name}: not a date (YYYY-MM-DD): '{raw}'", field=name) from exc
 
 
 def _group_label(group: Group | None, taxonomy: Taxonomy, language: str) -> str:

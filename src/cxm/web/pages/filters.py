@@ -84,7 +84,8 @@ def allowed_values(taxonomy: Taxonomy, dimension: str) -> list[str]:
     return taxonomy.keys(dimension)
 
 
-def _parse_date(params: QueryParams, name: str) -> date | None:
+def parse_date(params: QueryParams, name: str) -> date | None:
+    """A date parameter (YYYY-MM-DD) or None when empty; ValidationFailed names it."""
     raw = params.get(name, "").strip()
     if not raw:
         return None
@@ -109,7 +110,7 @@ def parse_filters(
                 raise ValidationFailed(f"{dimension}: unknown value '{value}'", field=dimension)
         where[dimension] = values
     return Filters(
-        since=_parse_date(params, "since"), until=_parse_date(params, "until"), where=where
+        since=parse_date(params, "since"), until=parse_date(params, "until"), where=where
     )
 
 

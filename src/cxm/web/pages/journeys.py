@@ -115,7 +115,6 @@ class MomentRow:
 
 @dataclass(frozen=True)
 class JourneyContext:
-    journey: str
     filters: tuple[FilterField, ...]
     since: str
     until: str
@@ -488,7 +487,6 @@ async def journeys_page(
     level = path_query.level
     ctx = JourneyContext(
         **bar,
-        journey=query.journey or "",
         level=level,
         levels=tuple((k, dimension_name(k, language)) for k in ("touchpoint", "stage")),
         steps=path_query.steps,
