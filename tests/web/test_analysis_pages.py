@@ -144,6 +144,23 @@ def test_word_of_mouth_trends_and_alerts_pages_render(login: Login, rt: Runtime)
     )
     alerts = context(client, "/alerts")["alerts"]
     assert any("trend_link" in a and "mobile_app_use" in a["trend_link"] for a in alerts)
+    # the page checks again, acknowledges and closes, and filters by status, as the API does
+    checked = client.post("/alerts/evaluate", data={"csrf_token": client.csrf})
+    assert checked.status_code == 200 and 'id="evaluated"' in checked.text
+    first = alerts[0]["id"]
+    form = {"csrf_token": client.csrf, "status": "acknowledged", "shown": "open"}
+    moved = client.post(f"/alerts/{first}/status", data=form, follow_redirects=False)
+    assert moved.status_code == 303 and moved.headers["location"] == "/alerts?status=open"
+    assert first not in {a["id"] for a in context(client, "/alerts?status=open")["alerts"]}
+    acknowledged = context(client, "/alerts?status=acknowledged")["alerts"]
+    assert [a["id"] for a in acknowledged] == [first]
+    api = client.get("/api/v1/alerts", params={"status": "acknowledged"}).json()["alerts"]
+    assert [a["id"] for a in api] == [first]
+    client.post(f"/alerts/{first}/status", data={"csrf_token": client.csrf, "status": "closed"})
+    assert context(client, "/alerts?status=closed")["alerts"][0]["id"] == first
+    no_token = client.post(f"/alerts/{first}/status", data={"status": "open"})
+    assert no_token.status_code == 403
+    assert client.get("/alerts?status=gone").status_code == 422
     pages = ("/compare?a=segment:senior", "/changes", "/trends", "/pain-points", "/alerts")
     for path in (*pages, "/word-of-mouth"):
         page = client.get(path)

@@ -68,7 +68,7 @@ PINNED = {
         "map_figure", "moments", "path_customers", "paths", "paths_figure", "stages",
         "time_figure",
     },
-    "/alerts": {"alerts"},
+    "/alerts": {"alerts", "status", "statuses", "evaluated"},
     "/cases": {
         "view", "rows", "statuses", "priorities", "kinds", "owner", "breached_only", "mine",
         "open_count", "breached_count", "by_owner", "message",
