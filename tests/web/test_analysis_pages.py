@@ -52,6 +52,13 @@ def test_changes_page_marks_only_the_deteriorating_touchpoint(login: Login) -> N
     assert marked == {"mobile_app_use"}
     app_row = next(r for r in ctx["change_points"] if r["key"] == "mobile_app_use")
     assert app_row["at"] == "2025-05-12"
+    api = login("ola").get("/api/v1/analysis/change-points").json()["rows"]
+    change = next(r for r in api if r["touchpoint"] == "mobile_app_use")["change"]
+    assert (count(app_row["n_before"]), count(app_row["n_after"])) == (
+        change["n_before"],
+        change["n_after"],
+    )
+    assert all(r["p_value"] and r["n_before"] for r in ctx["scan"])
     assert {r["label"] for r in ctx["scan"] if r["significant"]} == {app_row["label"]}
     colours = ctx["figure"]["data"][0]["marker"]["color"]
     assert colours.count("#c0392b") == 1

@@ -42,9 +42,12 @@ class ChangeRowView:
     key: str
     label: str
     at: str
+    n_before: str
+    n_after: str
     before: str
     after: str
     difference: str
+    p_value: str  # the best split's, × the candidate splits (Bonferroni)
     q_value: str
     significant: bool
 
@@ -53,10 +56,13 @@ class ChangeRowView:
 class ScanRowView:
     label: str
     metric: str
+    n_before: str
+    n_after: str
     before: str
     after: str
     difference: str
     interval: str
+    p_value: str
     q_value: str
     significant: bool
 
@@ -123,9 +129,12 @@ async def changes_page(
                 key=str(r.key),
                 label=label(taxonomy, dimension, r.key, language),
                 at=c.at.isoformat() if c else "—",
+                n_before=i18n.format_number(c.n_before if c else None, language, 0),
+                n_after=i18n.format_number(c.n_after if c else None, language, 0),
                 before=i18n.format_number(c.value_before if c else None, language, digits),
                 after=i18n.format_number(c.value_after if c else None, language, digits),
                 difference=i18n.format_signed(c.difference if c else None, language, digits),
+                p_value=p_text(c.p_adjusted if c else None),
                 q_value=p_text(r.q_value),
                 significant=r.significant,
             )
@@ -153,12 +162,15 @@ async def changes_page(
                 ScanRowView(
                     label=label(taxonomy, dimension, s.key, language),
                     metric=i18n.gettext(language, METRIC_NAMES[d.metric]),
+                    n_before=i18n.format_number(d.n_b, language, 0),
+                    n_after=i18n.format_number(d.n_a, language, 0),
                     before=i18n.format_number(d.value_b, language, dg),
                     after=i18n.format_number(d.value_a, language, dg),
                     difference=i18n.format_signed(d.difference, language, dg),
                     interval=" … ".join(
                         i18n.format_signed(v, language, dg) for v in (d.low, d.high)
                     ),
+                    p_value=p_text(d.p_value),
                     q_value=p_text(s.q_value),
                     significant=s.significant,
                 )
