@@ -27,9 +27,8 @@ from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
 from cxm.web.pages.filters import (
     FilterField,
     dimension_name,
-    filter_fields,
+    filter_bar,
     filters_query,
-    parse_filters,
     value_label,
 )
 
@@ -313,7 +312,7 @@ async def comments_page(
 ) -> Response:
     params = request.query_params
     taxonomy = rt.taxonomy
-    filters = parse_filters(params, taxonomy)
+    filters, bar = filter_bar(params, taxonomy, principal, language)
     by = _choice(params, "by", BREAKDOWNS, "touchpoint")
     grain: Grain = _choice(params, "grain", GRAINS, "month")  # type: ignore[assignment]
     breakdown, trend, themes, discovered = await call_service(
@@ -338,9 +337,7 @@ async def comments_page(
         for r, label in zip(breakdown.rows, labels, strict=True)
     )
     ctx = CommentsContext(
-        filters=filter_fields(taxonomy, filters, principal, language),
-        since=filters.since.isoformat() if filters.since else "",
-        until=filters.until.isoformat() if filters.until else "",
+        **bar,
         by=by,
         by_label=dimension_name(by, language),
         breakdowns=tuple(Choice(d, dimension_name(d, language), d == by) for d in BREAKDOWNS),
@@ -401,7 +398,7 @@ async def comment_list_page(
 ) -> Response:
     params = request.query_params
     taxonomy = rt.taxonomy
-    filters = parse_filters(params, taxonomy)
+    filters, bar = filter_bar(params, taxonomy, principal, language)
     theme_labels = text_insights.theme_labels(rt, language)
     theme = _choice(params, "theme", tuple(theme_labels), "")
     sentiment = _choice(params, "sentiment", SENTIMENTS, "")
@@ -443,9 +440,7 @@ async def comment_list_page(
         for c in result.comments
     )
     ctx = CommentListContext(
-        filters=filter_fields(taxonomy, filters, principal, language),
-        since=filters.since.isoformat() if filters.since else "",
-        until=filters.until.isoformat() if filters.until else "",
+        **bar,
         theme=theme,
         themes=tuple(Choice(k, v, k == theme) for k, v in theme_labels.items()),
         sentiment=sentiment,

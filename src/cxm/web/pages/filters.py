@@ -1,5 +1,5 @@
-"""The filter bar shared by the overview, the report and the journey pages: parsed from and
-kept in the URL's query string (a GET form), so a link reproduces the view."""
+"""The filter bar shared by every dashboard page with filters: parsed from and kept in the
+URL's query string (a GET form), so a link reproduces the view."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ from cxm.web.pages.filters import (
     FilterField,
     Option,
     dimension_name,
-    filter_fields,
+    filter_bar,
     filters_query,
     parse_filters,
     value_label,
@@ -184,7 +184,7 @@ async def report_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = ReportReader
 ) -> Response:
     taxonomy = rt.taxonomy
-    filters = parse_filters(request.query_params, taxonomy)
+    filters, bar = filter_bar(request.query_params, taxonomy, principal, language)
     by, grain = parse_breakdown(request)
     if not by and grain is None:
         by = ("touchpoint",)
@@ -197,9 +197,7 @@ async def report_page(
     )
     by_choices, grain_choices = _choices(by, grain, language)
     ctx = ReportContext(
-        filters=filter_fields(taxonomy, filters, principal, language),
-        since=filters.since.isoformat() if filters.since else "",
-        until=filters.until.isoformat() if filters.until else "",
+        **bar,
         by_choices=by_choices,
         grain_choices=grain_choices,
         by=by,
