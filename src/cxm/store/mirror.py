@@ -415,7 +415,8 @@ class _Copier:
             else added[partition]
             for partition in rebuild | set(added)
         }
-        self.total += sum(self._rows(rel) for rels in reads.values() for rel in rels) - planned
+        sizes = {partition: sum(map(self._rows, rels)) for partition, rels in reads.items()}
+        self.total += sum(sizes.values()) - planned
         for partition, rels in sorted(reads.items()):
             old = sorted(r for r in rollups.files if _partition_of(r) == partition)
             if partition in rebuild:
@@ -424,7 +425,7 @@ class _Copier:
                 parts = [pq.read_table(self.mirror_dir / rel) for rel in old]
                 parts.append(rollup.of(self.mirror_dir / rel for rel in rels))
                 data = rollup.merge(parts)
-            self._advance(sum(self._rows(rel) for rel in rels))
+            self._advance(sizes[partition])
             for rel in old:
                 del rollups.files[rel]
                 self._retire(rel)

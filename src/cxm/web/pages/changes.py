@@ -110,6 +110,7 @@ async def changes_page(
     metric = choice(params, "metric", TESTED_METRICS, "nps")
     at, days = _date(params.get("at")), _days(params.get("days"))
     filters, bar = filter_bar(params, rt.taxonomy, principal, language)
+    base = filters.query()
     taxonomy = rt.taxonomy
     found = await call_service(
         rt,
@@ -117,7 +118,7 @@ async def changes_page(
         rt,
         dimension=dimension,
         metric=metric,
-        base=filters.query(),
+        base=base,
         principal=principal,
     )
     digits = 1 if metric == "nps" or metric == "csat_top2" else 2
@@ -149,7 +150,7 @@ async def changes_page(
             at,
             days=days,
             dimension=dimension,
-            base=filters.query(),
+            base=base,
             principal=principal,
         )
         window = f"{scan.label_b} → {scan.label_a}"
