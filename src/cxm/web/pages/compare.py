@@ -219,6 +219,7 @@ async def compare_page(
     params = request.query_params
     taxonomy = rt.taxonomy
     filters, bar = filter_bar(params, taxonomy, principal, language)
+    base = filters.query()
     group_a, group_b = _group(params, "a", taxonomy), _group(params, "b", taxonomy)
     rows: tuple[DifferenceView, ...] = ()
     figure: dict[str, Any] = {"data": [], "layout": layout()}
@@ -229,7 +230,7 @@ async def compare_page(
             rt,
             group_a,
             group_b,
-            base=filters.query(),
+            base=base,
             principal=principal,
         )
         # four metrics tested at once: their p-values are adjusted together
@@ -248,7 +249,7 @@ async def compare_page(
         rt,
         dimension,
         metric,
-        base=filters.query(),
+        base=base,
         principal=principal,
     )
     tested = [r for r in scan.rows if r.difference.p_value is not None]
