@@ -192,7 +192,7 @@ def test_status_reports_lag_until_refreshed(runtime: Runtime) -> None:
     assert refreshed.to_dict()["tables"][-1]["rollup_of"] == "interactions"
 
 
-def test_progress_counts_the_copied_changes_then_the_rows_the_rollups_read(
+def test_progress_counts_the_copied_changes_then_the_rows_the_rollups_and_paths_read(
     runtime: Runtime,
 ) -> None:
     insert_responses(runtime, response_rows(30))
@@ -212,6 +212,22 @@ def test_progress_counts_the_copied_changes_then_the_rows_the_rollups_read(
     calls.clear()
     mirror.refresh_mirror(runtime, on_progress=lambda done, total: calls.append((done, total)))
     assert calls[0][1] == 1 + 1 and calls[-1][0] == calls[-1][1] > 2  # its month, read whole
+
+    insert_rows(runtime, "customers", customer_rows(2))
+    interactions = [
+        {"external_id": f"i{i}", "customer_id": 1 + i % 2, "touchpoint": "call",
+         "occurred_at": datetime(2025, 1, 1 + i)}
+        for i in range(10)
+    ]  # fmt: skip
+    insert_rows(runtime, "interactions", interactions[:8])
+    calls.clear()
+    mirror.refresh_mirror(runtime, on_progress=lambda done, total: calls.append((done, total)))
+    # customers, interactions, their rollup, then every interaction read by the paths
+    assert {t for _, t in calls} == {2 + 8 + 8 + 8} and calls[-1][0] == 26
+    insert_rows(runtime, "interactions", interactions[8:])
+    calls.clear()
+    mirror.refresh_mirror(runtime, on_progress=lambda done, total: calls.append((done, total)))
+    assert {t for _, t in calls} == {2 + 2 + 10} and calls[-1][0] == 14
 
 
 def test_ensure_fresh_refreshes_only_when_old_and_behind(sqlite_runtime: Runtime) -> None:

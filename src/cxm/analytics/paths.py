@@ -3,7 +3,10 @@
 * Common paths: each customer's interactions in time order (``lag`` drops a repeat of the
   previous touch-point/stage, ``row_number`` numbers the steps), the first N steps pivoted
   into columns, then counted per distinct path; ``rank`` keeps the top N with their ties,
-  and a sum over every path counts the customers with a path, in the same query.
+  and a sum over every path counts the customers with a path, in the same query. A query
+  with no time window and no dimension filter counts the first steps the mirror keeps per
+  customer (``customer_paths``, ``cxm.store.mirror_paths``) instead: the same definition,
+  without ordering the interactions again.
 * Transitions: each customer's first arrival at every stage (one row per customer, from
   :mod:`cxm.analytics.journey_reach`); stage i → i+1 converts when
   the customer reached i+1 no earlier than i. Median and p90 of the time between them are
@@ -21,7 +24,14 @@ import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
 from cxm.analytics.journey_reach import window_filters
-from cxm.domain.journeys import JourneyQuery, PathCount, PathQuery, PathReport, Transition
+from cxm.domain.journeys import (
+    CUSTOMER_PATHS,
+    JourneyQuery,
+    PathCount,
+    PathQuery,
+    PathReport,
+    Transition,
+)
 
 QUANTILES = (0.5, 0.9)
 
@@ -56,14 +66,7 @@ def path_expression(interactions: ir.Table, query: PathQuery) -> ir.Table:
         for i in range(query.steps)
     }
     per_customer = t.group_by(t.cid).aggregate(**columns)
-    counted = per_customer.group_by(list(columns)).aggregate(
-        customers=per_customer.count().cast("int64")
-    )
-    ranked = counted.mutate(
-        place=ibis.rank().over(ibis.window(order_by=ibis.desc(counted.customers))),
-        total=counted.customers.sum().over(ibis.window()).cast("int64"),
-    )
-    ranked = ranked.filter(ranked.place < query.top)
+    ranked = _top(per_customer, list(columns), query.top)
     for i in range(1, query.steps + 1):
         label = names.select(**{f"k{i}": names.code, f"s{i}": names.name})
         ranked = ranked.left_join(label, ranked[f"c{i}"] == label[f"k{i}"])
@@ -71,14 +74,46 @@ def path_expression(interactions: ir.Table, query: PathQuery) -> ir.Table:
     return ranked.select(*steps, "customers", "place", "total")
 
 
+def kept_path_expression(paths: ir.Table, query: PathQuery) -> ir.Table:
+    """:func:`path_expression` of a query with no time window and no dimension filter, from
+    the first steps the mirror keeps per customer, level and journey."""
+    journey = query.journey.journey
+    t = paths.filter(
+        paths.level == query.level,
+        paths.journey.isnull() if journey is None else paths.journey == journey,
+    )
+    steps = [f"s{i}" for i in range(1, query.steps + 1)]
+    return _top(t, steps, query.top).select(*steps, "customers", "place", "total")
+
+
+def _top(per_customer: ir.Table, steps: list[str], top: int) -> ir.Table:
+    """Customers per distinct path (``steps`` columns), ranked, with the total of customers;
+    the ``top`` ranks with their ties."""
+    counted = per_customer.group_by(steps).aggregate(customers=per_customer.count().cast("int64"))
+    ranked = counted.mutate(
+        place=ibis.rank().over(ibis.window(order_by=ibis.desc(counted.customers))),
+        total=counted.customers.sum().over(ibis.window()).cast("int64"),
+    )
+    return ranked.filter(ranked.place < top)
+
+
 def ordered_window(t: ir.Table) -> Any:
     """Each customer's steps in time order (the interaction id breaks ties)."""
     return ibis.window(group_by=t.cid, order_by=[t.at, t.iid])
 
 
+def paths_expression(engine: Engine, query: PathQuery) -> ir.Table:
+    """A path query on an engine: from the kept first steps when the mirror has them and the
+    query has no time window and no dimension filter, else from the interactions."""
+    window = query.journey
+    if CUSTOMER_PATHS in engine.mirrored and not (window.since or window.until or window.where):
+        return kept_path_expression(engine.table(CUSTOMER_PATHS), query)
+    return path_expression(engine.table("interactions"), query)
+
+
 def compute_paths(engine: Engine, query: PathQuery) -> PathReport:
     with engine.lock:
-        rows = path_expression(engine.table("interactions"), query).to_pyarrow().to_pylist()
+        rows = paths_expression(engine, query).to_pyarrow().to_pylist()
     customers = int(rows[0]["total"]) if rows else 0
     paths = [
         PathCount(

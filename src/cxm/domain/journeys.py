@@ -15,6 +15,9 @@ EmotionSource = Literal["comments", "score"]
 PathLevel = Literal["touchpoint", "stage"]
 MomentOutcome = Literal["churn", "nps"]
 MAX_PATH_STEPS = 8
+#: The mirror's table of every customer's first ``MAX_PATH_STEPS`` steps, per path level and
+#: journey (written by ``cxm.store.mirror_paths``, read by ``cxm.analytics.paths``).
+CUSTOMER_PATHS = "customer_paths"
 #: CSAT at or below this is a bad experience, at or above GOOD_MIN a good one.
 BAD_MAX, GOOD_MIN = 2, 4
 #: Touch-points whose interaction means the customer left.

@@ -12,7 +12,6 @@ from filelock import Timeout
 
 from cxm.services.runtime import Runtime
 from cxm.store import mirror as mirror_store
-from cxm.store.mirror_rollups import ROLLUPS
 from cxm.store.tables import MIRRORED_TABLES
 
 
@@ -96,8 +95,8 @@ def mirror_status(rt: Runtime) -> MirrorStatus:
     heads = mirror_store.store_max_change_seq(rt.db)
     now = datetime.now(UTC).replace(tzinfo=None)
     tables = []
-    rollups = {r.name: r.source for r in ROLLUPS}
-    for name, source in [*((t, None) for t in MIRRORED_TABLES), *rollups.items()]:
+    derived = mirror_store.DERIVED_TABLES.items()
+    for name, source in [*((t, None) for t in MIRRORED_TABLES), *derived]:
         state = manifest.tables.get(name) if manifest else None
         refreshed = _parse_time(state.refreshed_at) if state else None
         tables.append(

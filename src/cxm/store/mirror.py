@@ -10,6 +10,9 @@ Layout under the mirror directory::
     customers/bucket=00003/…            (by id // 100 000, so updates rewrite few files)
     response_rollups/month=YYYY-MM/…    daily statistics per dimension value and source
                                         (``cxm.store.mirror_rollups``), rebuilt per month
+    customer_paths/bucket=00003/…       each customer's first steps, per path level and
+                                        journey (``cxm.store.mirror_paths``), rebuilt per
+                                        customer whose interactions changed
 
 A refresh copies the rows whose ``change_seq`` lies past the table's watermark, streaming
 them from the store in chunks into one Parquet file per touched partition. Rows that were
@@ -29,9 +32,10 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -45,8 +49,10 @@ from filelock import FileLock
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, select
 
 from cxm.domain.dimensions import DAY_COLUMNS
+from cxm.domain.journeys import CUSTOMER_PATHS
 from cxm.domain.metrics import ROLLUP_FORMAT, ROLLUP_TABLES
 from cxm.store.database import Database
+from cxm.store.mirror_paths import PATHS_SCHEMA, customer_paths
 from cxm.store.mirror_rollups import ROLLUPS, Rollup
 from cxm.store.tables import MIRRORED_TABLES, Base
 
@@ -68,6 +74,8 @@ PARTITION_TIME_COLUMN = {
     "comment_analyses": "responded_at",
 }
 
+#: The tables the mirror derives from a mirrored table (name → source), kept as current as it.
+DERIVED_TABLES = {r.name: r.source for r in ROLLUPS} | {CUSTOMER_PATHS: "interactions"}
 Progress = Callable[[int, int], None]
 _DAY_NAMES = frozenset(DAY_COLUMNS.values())
 
@@ -217,7 +225,8 @@ def refresh(
 
     ``on_progress(done, total)`` counts the changes copied, then the mirrored rows the
     rollups read: planned as the rows copied from their sources, and corrected once the copy
-    shows which months must be rolled up whole. Holds the mirror's file lock for the whole
+    shows which months must be rolled up whole; then, when interactions changed, the
+    interactions the customer paths read. Holds the mirror's file lock for the whole
     refresh (``lock_timeout`` < 0: wait)."""
     mirror_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(mirror_dir / LOCK_NAME), timeout=lock_timeout):
@@ -225,8 +234,14 @@ def refresh(
         _sweep(mirror_dir, manifest, grace_seconds)
         heads = store_max_change_seq(db)
         changes = {n: max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES}
-        # each rollup reads at least the rows copied from its source
-        total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS)
+        # each rollup reads at least the rows copied from its source; the paths, every
+        # interaction once any changed
+        paths_planned = (
+            manifest.table("interactions").rows + changes["interactions"]
+            if changes["interactions"] or CUSTOMER_PATHS not in manifest.tables
+            else 0
+        )
+        total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS) + paths_planned
         copier = _Copier(db, mirror_dir, manifest, total, on_progress)
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         for name in MIRRORED_TABLES:
@@ -237,6 +252,8 @@ def refresh(
         for rollup in ROLLUPS:
             _ensure_schema_file(mirror_dir, rollup.name, rollup.schema)
             copier.roll_up(rollup, now, planned=changes[rollup.source])
+        _ensure_schema_file(mirror_dir, CUSTOMER_PATHS, PATHS_SCHEMA)
+        copier.keep_paths(now, planned=paths_planned)
         _write_manifest(mirror_dir, manifest)
         if on_progress:
             on_progress(copier.total, copier.total)
@@ -268,7 +285,7 @@ def _sweep(mirror_dir: Path, manifest: Manifest, grace_seconds: float) -> None:
     manifest.garbage = keep
     referenced = {rel for state in manifest.tables.values() for rel in state.files}
     referenced.update(rel for rel, _ in keep)
-    for name in (*MIRRORED_TABLES, *ROLLUP_TABLES):
+    for name in (*MIRRORED_TABLES, *DERIVED_TABLES):
         base = mirror_dir / name
         if not base.is_dir():
             continue
@@ -277,7 +294,10 @@ def _sweep(mirror_dir: Path, manifest: Manifest, grace_seconds: float) -> None:
             if rel not in referenced:  # under the lock, unreferenced means abandoned
                 path.unlink(missing_ok=True)
         for path in base.rglob(".tmp-*"):
-            path.unlink(missing_ok=True)
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
 
 
 class _Copier:
@@ -301,6 +321,8 @@ class _Copier:
         # removed rows from (updated rows), whose rollups must be rebuilt rather than added to
         self.appended: dict[str, list[str]] = {}
         self.rewritten: dict[str, set[str]] = {}
+        # the customers whose interactions this refresh copied or removed: their paths change
+        self.path_customers: list[np.ndarray] = []
 
     def copy(self, table: Table, head: int) -> None:
         state = self.manifest.table(table.name)
@@ -317,14 +339,17 @@ class _Copier:
                 ids = chunk.column("id").to_numpy()
                 if state.max_id:
                     updated.append(ids[ids <= state.max_id])
-                for key, part in _split_by_partition(table.name, chunk):
+                if table.name == "interactions":
+                    self._paths_change(chunk)
+                partitioned_by = PARTITION_TIME_COLUMN.get(table.name, "id")
+                for key, part in _split_by_partition(chunk, partitioned_by):
                     buffered.setdefault(key, []).append(part)
                 buffered_rows += chunk.num_rows
                 if buffered_rows >= FLUSH_ROWS:
-                    writers.write_all(buffered)
+                    writers.write_all([buffered])
                     buffered, buffered_rows = {}, 0
                 self._advance(chunk.num_rows)
-            writers.write_all(buffered)
+            writers.write_all([buffered])
             new_files = writers.close()
         except BaseException:
             writers.abort()
@@ -360,7 +385,10 @@ class _Copier:
             mask = pc.is_in(ids, value_set=pa.array(stale[lo:hi]))
             if not pc.any(mask).as_py():
                 continue
-            kept = pq.read_table(path, schema=schema).filter(pc.invert(mask))
+            rows = pq.read_table(path, schema=schema)
+            if rel.startswith("interactions/"):
+                self._paths_change(rows.filter(mask))
+            kept = rows.filter(pc.invert(mask))
             del state.files[rel]
             self._retire(rel)
             if kept.num_rows:
@@ -438,6 +466,53 @@ class _Copier:
         rollups.watermark = source.watermark
         rollups.refreshed_at = now
 
+    def _paths_change(self, interactions: pa.Table) -> None:
+        customers = pc.drop_null(interactions.column("customer_id"))
+        self.path_customers.append(customers.to_numpy())
+
+    def keep_paths(self, now: str, planned: int) -> None:
+        """Recompute the paths of the customers whose interactions changed, or of every
+        customer when the mirror has no paths yet, and rewrite their buckets: the other
+        customers' rows of a bucket are carried over."""
+        interactions = self.manifest.table("interactions")
+        everyone = CUSTOMER_PATHS not in self.manifest.tables
+        paths = self.manifest.table(CUSTOMER_PATHS)
+        changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.path_customers]))
+        if not everyone and not changed.size:
+            self.total -= planned
+            paths.watermark = interactions.watermark
+            return
+        self.total += interactions.rows - planned
+        buckets = set((changed // BUCKET_IDS).tolist())
+        old = [rel for rel in sorted(paths.files) if everyone or _bucket_of(rel) in buckets]
+        writers = _PartitionWriters(self.mirror_dir, CUSTOMER_PATHS, PATHS_SCHEMA, "customer_id")
+        spill = self.mirror_dir / CUSTOMER_PATHS / f".tmp-{uuid.uuid4().hex}"
+        spill.mkdir(parents=True)
+        try:
+            files = [self.mirror_dir / rel for rel in sorted(interactions.files)]
+            batches = customer_paths(files, None if everyone else changed, spill)
+            writers.write_all(_by_customer_bucket(pa.Table.from_batches([b])) for b in batches)
+            if not everyone:
+                changed_set = pa.array(changed, pa.int64())
+                for rel in old:
+                    rows = pq.read_table(self.mirror_dir / rel, schema=PATHS_SCHEMA)
+                    kept = rows.filter(pc.invert(pc.is_in(rows["customer_id"], changed_set)))
+                    writers.write_all([_by_customer_bucket(kept)])
+            new_files = writers.close()
+        except BaseException:
+            writers.abort()
+            raise
+        finally:
+            shutil.rmtree(spill, ignore_errors=True)
+        self._advance(interactions.rows)
+        for rel in old:
+            del paths.files[rel]
+            self._retire(rel)
+        paths.files.update(new_files)
+        paths.rows = sum(f.rows for f in paths.files.values())
+        paths.watermark = interactions.watermark
+        paths.refreshed_at = now
+
     def _advance(self, rows: int) -> None:
         self.done += rows
         if self.on_progress:
@@ -458,17 +533,21 @@ class _Copier:
 class _PartitionWriters:
     """One open Parquet writer (a temporary file) per partition touched by a refresh."""
 
-    def __init__(self, mirror_dir: Path, table_name: str, schema: pa.Schema) -> None:
+    def __init__(
+        self, mirror_dir: Path, table_name: str, schema: pa.Schema, key: str = "id"
+    ) -> None:
         self.mirror_dir = mirror_dir
         self.table_name = table_name
         self.schema = schema
+        self.key = key
         self.open: dict[str, tuple[Path, str, pq.ParquetWriter, FileInfo]] = {}
         self.finished: list[tuple[Path, str, FileInfo]] = []
 
-    def write_all(self, buffered: dict[str, list[pa.Table]]) -> None:
-        for key, parts in buffered.items():
-            data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-            self._write(key, data)
+    def write_all(self, buffered: Iterable[dict[str, list[pa.Table]]]) -> None:
+        for partitions in buffered:
+            for key, parts in partitions.items():
+                data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+                self._write(key, data)
 
     def _write(self, key: str, data: pa.Table) -> None:
         if key not in self.open:
@@ -482,7 +561,7 @@ class _PartitionWriters:
             self.open[key] = (tmp, rel, writer, FileInfo(0, 0, 0))
         tmp, rel, writer, info = self.open[key]
         writer.write_table(data)
-        part = _info_of(data)
+        part = _info_of(data, self.key)
         if info.rows == 0:
             info.min_id, info.max_id = part.min_id, part.max_id
         else:
@@ -567,22 +646,32 @@ def _partition_of(rel: str) -> str:
     return rel.split("/")[1]
 
 
+def _bucket_of(rel: str) -> int:
+    """``customer_paths/bucket=00003/part-….parquet`` → 3."""
+    return int(_partition_of(rel).removeprefix("bucket="))
+
+
+def _by_customer_bucket(rows: pa.Table) -> dict[str, list[pa.Table]]:
+    return {key: [part] for key, part in _split_by_partition(rows, "customer_id")}
+
+
 def _new_file_name(table_name: str, partition: str) -> str:
     return f"{table_name}/{partition}/part-{time.time_ns():x}-{uuid.uuid4().hex[:8]}.parquet"
 
 
-def _info_of(data: pa.Table) -> FileInfo:
-    ids = data.column("id")
+def _info_of(data: pa.Table, key: str = "id") -> FileInfo:
+    ids = data.column(key)
     bounds = pc.min_max(ids).as_py()
     return FileInfo(data.num_rows, int(bounds["min"] or 0), int(bounds["max"] or 0))
 
 
-def _split_by_partition(table_name: str, chunk: pa.Table) -> Iterator[tuple[str, pa.Table]]:
-    time_column = PARTITION_TIME_COLUMN.get(table_name)
-    if time_column is not None:
-        keys = pc.fill_null(pc.strftime(chunk.column(time_column), "month=%Y-%m"), "month=none")
+def _split_by_partition(chunk: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]:
+    """A chunk's rows per partition: the month of ``column`` when it holds times, else the
+    bucket of ids it holds."""
+    if pa.types.is_timestamp(chunk.schema.field(column).type):
+        keys = pc.fill_null(pc.strftime(chunk.column(column), "month=%Y-%m"), "month=none")
     else:
-        buckets = pc.divide(chunk.column("id"), pa.scalar(BUCKET_IDS, pa.int64()))
+        buckets = pc.divide(chunk.column(column), pa.scalar(BUCKET_IDS, pa.int64()))
         keys = pc.cast(buckets, pa.string())
         keys = pc.binary_join_element_wise("bucket=", pc.utf8_lpad(keys, 5, "0"), "")
     encoded = pc.dictionary_encode(keys).combine_chunks()
