@@ -142,9 +142,17 @@ def test_word_of_mouth_trends_and_alerts_pages_render(login: Login, rt: Runtime)
     client = login("ola")
     wom = context(client, "/word-of-mouth?by=touchpoint")
     assert wom["rows"] and len(wom["volume_figure"]["data"]) == 2
+    tested = [r for r in wom["rows"] if r["p_value"] != "—"]
+    assert tested and all(r["interval"].startswith("[") for r in tested)
+    assert all(float(r["p_value"].lstrip("< ")) >= 0 for r in tested)
     trends = context(client, "/trends?metric=nps&grain=month")
     assert trends["key"] == "mobile_app_use"
     assert trends["breaches"] and all(p >= "2025-05" for p in trends["breaches"])
+    # every period with its responses; the breaches are the periods marked below the limit
+    periods = trends["periods"]
+    assert [p["period"] for p in periods if p["below"]] == trends["breaches"]
+    assert all(int(p["n"].replace("\xa0", "").replace(",", "")) > 0 for p in periods)
+    assert all(p["z"].startswith("−") for p in periods if p["below"])
     assert (
         client.post("/api/v1/alerts/evaluate", headers={"X-CSRF-Token": client.csrf}).status_code
         == 200

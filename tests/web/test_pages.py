@@ -48,7 +48,7 @@ PINNED = {
     },
     "/trends": {
         "filters", "since", "until", "dimension", "metric", "grain", "key", "dimension_choices",
-        "metric_choices", "grain_choices", "value_choices", "breaches", "figure",
+        "metric_choices", "grain_choices", "value_choices", "breaches", "periods", "figure",
     },
     "/pain-points": {
         "filters", "since", "until", "dimension", "dimension_choices", "uses_comments", "rows",

@@ -26,7 +26,7 @@ class TableStatus:
     store_head: int
     refreshed_at: datetime | None
     age_seconds: float | None
-    rollup_of: str | None = None  # a rollup's source table: it is current up to its watermark
+    rollup_of: str | None = None  # a derived table's source: it is current up to its watermark
 
     @property
     def lag(self) -> int:
@@ -44,7 +44,7 @@ class MirrorStatus:
 
     @property
     def lag(self) -> int:
-        """Changes not yet mirrored (a rollup's lag is its source's, not counted again)."""
+        """Changes not yet mirrored (a derived table's lag is its source's, not counted again)."""
         return sum(t.lag for t in self.tables if t.rollup_of is None)
 
     @property

@@ -16,7 +16,7 @@ from cxm.services.analysis import alerts as alert_service
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
-from cxm.web.pages.analysis_views import METRIC_NAMES, label
+from cxm.web.pages.analysis_views import METRIC_NAMES, label, metric_digits
 from cxm.web.pages.base import build_chrome, render
 
 router = APIRouter()
@@ -61,7 +61,7 @@ async def alerts_page(
     for a in rows:
         scope = dict(a["scope"])
         dimension, key = next(iter(scope.items()), ("", ""))
-        digits = 1 if a["metric"] in ("nps", "csat_top2") else 2
+        digits = metric_digits(a["metric"])
         views.append(
             AlertView(
                 id=a["id"],

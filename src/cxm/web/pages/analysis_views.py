@@ -70,6 +70,19 @@ def p_text(p: float | None) -> str:
     return "< 0.0001" if p < 1e-4 else f"{p:.4f}"
 
 
+def metric_digits(metric: str) -> int:
+    """Decimals shown for a metric's values: NPS and top-2-box are on 0–100, means on 1–7."""
+    return 1 if metric in ("nps", "csat_top2") else 2
+
+
+def interval_text(low: float | None, high: float | None, language: str, digits: int) -> str:
+    """A difference's 95 % interval, both ends signed: ``[−1.2, +3.4]``; ``—`` without one."""
+    if low is None or high is None:
+        return "—"
+    ends = (i18n.format_signed(v, language, digits) for v in (low, high))
+    return "[{}, {}]".format(*ends)
+
+
 def layout(**extra: Any) -> dict[str, Any]:
     return {
         "margin": {"l": 160, "r": 16, "t": 16, "b": 48},

@@ -26,8 +26,10 @@ from cxm.web.pages.analysis_views import (
     SIGNIFICANT_COLOUR,
     choice,
     dimension_options,
+    interval_text,
     label,
     layout,
+    metric_digits,
     metric_options,
     p_text,
 )
@@ -121,7 +123,7 @@ async def changes_page(
         base=base,
         principal=principal,
     )
-    digits = 1 if metric == "nps" or metric == "csat_top2" else 2
+    digits = metric_digits(metric)
     rows = []
     for r in found.rows:
         c = r.change
@@ -158,7 +160,7 @@ async def changes_page(
             d = s.difference
             if d.p_value is None:
                 continue
-            dg = 1 if d.metric in ("nps", "csat_top2") else 2
+            dg = metric_digits(d.metric)
             scan_rows.append(
                 ScanRowView(
                     label=label(taxonomy, dimension, s.key, language),
@@ -168,9 +170,7 @@ async def changes_page(
                     before=i18n.format_number(d.value_b, language, dg),
                     after=i18n.format_number(d.value_a, language, dg),
                     difference=i18n.format_signed(d.difference, language, dg),
-                    interval=" … ".join(
-                        i18n.format_signed(v, language, dg) for v in (d.low, d.high)
-                    ),
+                    interval=interval_text(d.low, d.high, language, dg),
                     p_value=p_text(d.p_value),
                     q_value=p_text(s.q_value),
                     significant=s.significant,

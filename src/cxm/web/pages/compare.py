@@ -28,8 +28,10 @@ from cxm.web.pages.analysis_views import (
     SIGNIFICANT_COLOUR,
     choice,
     dimension_options,
+    interval_text,
     label,
     layout,
+    metric_digits,
     metric_options,
     p_text,
 )
@@ -86,17 +88,13 @@ class CompareContext:
     scan_figure: dict[str, Any]
 
 
-def _digits(metric: str) -> int:
-    return 1 if metric in ("nps", "csat_top2") else 2
-
-
 def _view(name: str, d: Difference, q: float | None, language: str) -> DifferenceView:
-    digits = _digits(d.metric)
+    digits = metric_digits(d.metric)
 
     def number(value: float | None) -> str:
         return i18n.format_number(value, language, digits)
 
-    interval = "—" if d.low is None else f"[{number(d.low)}, {number(d.high)}]"
+    interval = interval_text(d.low, d.high, language, digits)
     return DifferenceView(
         label=name,
         n_a=i18n.format_number(d.n_a, language, 0),

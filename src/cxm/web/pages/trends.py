@@ -1,6 +1,7 @@
 """The Trends page: control charts — a metric per period for one value of a dimension, with
 the centre line and the control limits from each period's sampling error; a point below the
-lower limit (an alert) is marked."""
+lower limit (an alert) is marked. A table lists every period with its responses, the limits,
+the standard error and how many of them the value lies from the centre."""
 
 from __future__ import annotations
 
@@ -26,6 +27,7 @@ from cxm.web.pages.analysis_views import (
     dimension_options,
     label,
     layout,
+    metric_digits,
     metric_options,
 )
 from cxm.web.pages.base import build_chrome, render
@@ -33,6 +35,19 @@ from cxm.web.pages.filters import DIMENSION_NAMES, FilterField, Option, filter_b
 
 router = APIRouter()
 GRAIN_NAMES = {"week": N_("Week"), "month": N_("Month")}
+
+
+@dataclass(frozen=True)
+class PeriodView:
+    period: str
+    n: str
+    value: str
+    centre: str
+    lower: str
+    upper: str
+    sigma: str
+    z: str
+    below: bool
 
 
 @dataclass(frozen=True)
@@ -49,6 +64,7 @@ class TrendsContext:
     grain_choices: tuple[Option, ...]
     value_choices: tuple[Option, ...]
     breaches: tuple[str, ...]
+    periods: tuple[PeriodView, ...]
     figure: dict[str, Any]
 
 
@@ -94,10 +110,37 @@ async def trends_page(
             Option(k, label(taxonomy, dimension, k, language), None, k == key) for k in keys
         ),
         breaches=tuple(p.period.isoformat() for p in chosen.breaches) if chosen else (),
+        periods=_periods(chosen, metric, language),
         figure=_figure(chosen, metric, language),
     )
     chrome = build_chrome(request, principal, language, N_("Trends"))
     return render(request, "trends.html", chrome, ctx)
+
+
+def _periods(
+    chart: change_service.ControlSeries | None, metric: str, language: str
+) -> tuple[PeriodView, ...]:
+    if chart is None:
+        return ()
+    digits = metric_digits(metric)
+
+    def number(value: float | None, places: int = digits) -> str:
+        return i18n.format_number(value, language, places)
+
+    return tuple(
+        PeriodView(
+            period=p.period.isoformat(),
+            n=number(p.n, 0),
+            value=number(p.value),
+            centre=number(p.centre),
+            lower=number(p.lower),
+            upper=number(p.upper),
+            sigma=number(p.sigma),
+            z=i18n.format_signed(p.z, language, 2),
+            below=p.below,
+        )
+        for p in chart.points
+    )
 
 
 def _figure(
@@ -116,6 +159,8 @@ def _figure(
                 "name": i18n.gettext(language, METRIC_NAMES[metric]),
                 "x": x,
                 "y": [p.value for p in pts],
+                "customdata": [p.n for p in pts],
+                "hovertemplate": "%{x}: %{y:.2f} (n = %{customdata})",
                 "line": {"color": BASE_COLOUR},
             },
             {

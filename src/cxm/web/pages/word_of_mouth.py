@@ -23,8 +23,10 @@ from cxm.web.pages.analysis_views import (
     SIGNIFICANT_COLOUR,
     choice,
     dimension_options,
+    interval_text,
     label,
     layout,
+    metric_digits,
     p_text,
 )
 from cxm.web.pages.base import build_chrome, render
@@ -44,6 +46,8 @@ class GapView:
     experienced_n: str
     experienced: str
     gap: str
+    interval: str
+    p_value: str
     q_value: str
     significant: bool
 
@@ -78,7 +82,7 @@ async def word_of_mouth_page(
         d = r.difference
         if d.n_a == 0:
             continue  # nothing heard about this value
-        digits = 1 if d.metric == "nps" else 2
+        digits = metric_digits(d.metric)
         rows.append(
             GapView(
                 label=label(taxonomy, dimension, r.key, language),
@@ -88,6 +92,8 @@ async def word_of_mouth_page(
                 experienced_n=i18n.format_number(d.n_b, language, 0),
                 experienced=i18n.format_number(d.value_b, language, digits),
                 gap=i18n.format_signed(d.difference, language, digits),
+                interval=interval_text(d.low, d.high, language, digits),
+                p_value=p_text(d.p_value),
                 q_value=p_text(r.q_value),
                 significant=r.significant,
             )
