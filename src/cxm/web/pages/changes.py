@@ -67,6 +67,7 @@ class ScanRowView:
     p_value: str
     q_value: str
     significant: bool
+    insufficient: bool  # too few responses on a side to test
 
 
 @dataclass(frozen=True)
@@ -158,8 +159,8 @@ async def changes_page(
         window = f"{scan.label_b} → {scan.label_a}"
         for s in scan.rows:
             d = s.difference
-            if d.p_value is None:
-                continue
+            if not d.n_a and not d.n_b:
+                continue  # no response on either side: nothing to show
             dg = metric_digits(d.metric)
             scan_rows.append(
                 ScanRowView(
@@ -174,9 +175,10 @@ async def changes_page(
                     p_value=p_text(d.p_value),
                     q_value=p_text(s.q_value),
                     significant=s.significant,
+                    insufficient=not d.tested,
                 )
             )
-        scan_rows.sort(key=lambda v: not v.significant)
+        scan_rows.sort(key=lambda v: (not v.significant, v.insufficient))
     ctx = ChangesContext(
         **bar,
         dimension=dimension,
