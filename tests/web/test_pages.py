@@ -205,6 +205,23 @@ def test_report_breaks_down_by_dimensions_with_margins(login: Login, rt: Runtime
     assert ctx["csv_link"] == "/report.csv?by=department&by=segment"
 
 
+def test_report_takes_its_minimum_of_responses_from_the_url(login: Login, rt: Runtime) -> None:
+    seed_departments(rt)
+    analyst = login("ola")
+    ctx = _context(analyst, "/report?by=department&min_n=50")["context"]
+    assert ctx["min_n"] == 50 and ctx["csv_link"] == "/report.csv?by=department&min_n=50"
+    shown = {r["keys"][0]: r["cells"][0]["value"] for r in ctx["rows"]}
+    assert shown["Obsługa klienta"] == "+100" and shown["Rozliczenia"] != "−100"  # 40 < 50
+    rows = {
+        r["department"]: r for r in csv.DictReader(io.StringIO(analyst.get(ctx["csv_link"]).text))
+    }
+    assert rows["billing"]["nps_insufficient"] == "true" and rows["billing"]["nps"] == ""
+    assert rows["customer_service"]["nps_insufficient"] == "false"
+    refused = analyst.get("/report?min_n=0")
+    assert refused.status_code == 422 and "<code>min_n</code>" in refused.text
+    assert analyst.get("/report?min_n=many").status_code == 422
+
+
 def test_report_with_a_grain_has_a_period_column(login: Login, rt: Runtime) -> None:
     seed_departments(rt)
     ctx = _context(login("ola"), "/report?by=department&grain=quarter")["context"]

@@ -153,6 +153,9 @@ def breakdown_report(
     by: tuple[str, ...],
     grain: Grain | None,
     principal: Principal | None,
+    min_n: int | None = None,
 ) -> MetricReport:
-    """All three metrics broken down by ``by`` (and ``grain``) under ``filters``."""
-    return _report(rt, filters.query(metrics=METRICS, by=by, grain=grain), principal)
+    """All three metrics broken down by ``by`` (and ``grain``) under ``filters``; values from
+    fewer than ``min_n`` responses (None: the configured minimum) are insufficient."""
+    query = filters.query(metrics=METRICS, by=by, grain=grain, min_n=min_n)
+    return _report(rt, query, principal)

@@ -159,6 +159,17 @@ def filters_query(filters: Filters, **extra: str) -> str:
     return urlencode(pairs)
 
 
+def whole_number(params: Any, name: str, default: int) -> int:
+    """A whole-number setting from the URL (``default`` when absent or empty)."""
+    raw = params.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        return int(raw)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name}: not a whole number: '{raw}'", field=name) from exc
+
+
 def filter_bar(
     params: QueryParams,
     taxonomy: Taxonomy,

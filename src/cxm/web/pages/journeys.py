@@ -30,7 +30,13 @@ from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
-from cxm.web.pages.filters import FilterField, Option, dimension_name, filter_bar
+from cxm.web.pages.filters import (
+    FilterField,
+    Option,
+    dimension_name,
+    filter_bar,
+    whole_number,
+)
 
 router = APIRouter()
 DriversReader = Depends(require_roles(*PAGE_ROLES["/drivers"]))
@@ -434,16 +440,6 @@ def _map_rows(rt: Any, m: JourneyMap, language: str) -> list[StageRow]:
     return rows
 
 
-def _whole_number(params: Any, name: str, default: int) -> int:
-    raw = params.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        return int(raw)
-    except ValueError as exc:
-        raise ValidationFailed(f"{name}: not a whole number: '{raw}'", field=name) from exc
-
-
 def _queries(
     rt: Any, params: Any, principal: Principal, language: str
 ) -> tuple[dict[str, Any], JourneyQuery, PathQuery, MomentQuery]:
@@ -463,13 +459,13 @@ def _queries(
     paths = PathQuery(
         journey=query,
         level=params.get("level") or "touchpoint",  # PathQuery.validate checks it
-        steps=_whole_number(params, "steps", PathQuery.steps),
-        top=_whole_number(params, "top", PathQuery.top),
+        steps=whole_number(params, "steps", PathQuery.steps),
+        top=whole_number(params, "top", PathQuery.top),
     )
     moments = MomentQuery(
         journey=query,
         outcome=params.get("outcome") or MomentQuery.outcome,  # MomentQuery.validate checks it
-        min_customers=_whole_number(params, "min_customers", MomentQuery.min_customers),
+        min_customers=whole_number(params, "min_customers", MomentQuery.min_customers),
     )
     return bar, query, paths, moments
 

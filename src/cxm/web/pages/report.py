@@ -24,6 +24,7 @@ from cxm.domain.metrics import (
 )
 from cxm.domain.taxonomy import Taxonomy
 from cxm.services.overview import breakdown_report
+from cxm.services.runtime import Runtime
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
@@ -38,6 +39,7 @@ from cxm.web.pages.filters import (
     filters_query,
     parse_filters,
     value_label,
+    whole_number,
 )
 
 router = APIRouter()
@@ -69,6 +71,14 @@ class ReportContext:
     figure: dict[str, Any]
     csv_link: str
     min_n: int
+
+
+def parse_min_n(rt: Runtime, request: Request) -> int:
+    """The minimum responses per value from the URL (the configured one by default)."""
+    min_n = whole_number(request.query_params, "min_n", rt.settings.min_responses)
+    if min_n < 1:
+        raise ValidationFailed(f"min_n: at least 1, not {min_n}", field="min_n")
+    return min_n
 
 
 def parse_breakdown(request: Request) -> tuple[tuple[str, ...], Grain | None]:
@@ -186,14 +196,16 @@ async def report_page(
     taxonomy = rt.taxonomy
     filters, bar = filter_bar(request.query_params, taxonomy, principal, language)
     by, grain = parse_breakdown(request)
+    min_n = parse_min_n(rt, request)
     if not by and grain is None:
         by = ("touchpoint",)
-    report = await call_service(rt, breakdown_report, rt, filters, by, grain, principal)
+    report = await call_service(rt, breakdown_report, rt, filters, by, grain, principal, min_n)
     columns = tuple(report.rows[0].keys) if report.rows else (*by, *(("period",) if grain else ()))
     query = (
         filters_query(filters)
         + "".join(f"&by={d}" for d in by)
         + (f"&grain={grain}" if grain else "")
+        + (f"&min_n={min_n}" if min_n != rt.settings.min_responses else "")
     )
     by_choices, grain_choices = _choices(by, grain, language)
     ctx = ReportContext(
@@ -212,7 +224,7 @@ async def report_page(
         total=_row_view(taxonomy, report.total, language),
         figure=report_figure(taxonomy, report, grain, language),
         csv_link="/report.csv?" + query.lstrip("&"),
-        min_n=rt.settings.min_responses,
+        min_n=min_n,
     )
     chrome = build_chrome(request, principal, language, N_("Report"))
     return render(request, "report.html", chrome, ctx)
@@ -260,9 +272,10 @@ async def report_download(
 ) -> Response:
     filters = parse_filters(request.query_params, rt.taxonomy)
     by, grain = parse_breakdown(request)
+    min_n = parse_min_n(rt, request)
     if not by and grain is None:
         by = ("touchpoint",)
-    report = await call_service(rt, breakdown_report, rt, filters, by, grain, principal)
+    report = await call_service(rt, breakdown_report, rt, filters, by, grain, principal, min_n)
     name = "cxm-report-" + ("-".join(by) or "total") + (f"-{grain}" if grain else "") + ".csv"
     return Response(
         report_csv(report),
