@@ -102,7 +102,8 @@ def test_overview_filter_changes_numbers_and_chart(
     assert n_all == "1800" or n_all.replace("\u00a0", " ") == "1 800"
     assert len(trend_all) == 12 and all(v is not None for v in trend_all)
 
-    page.select_option("#f-segment", "senior")
+    page.click("#f-segment summary")
+    page.check("#f-segment input[value=senior]")
     page.click("#filters button[type=submit]")
     page.wait_for_url("**/?*segment=senior*")
     nps_senior, n_senior, trend_senior = _read_overview(page)
@@ -115,7 +116,18 @@ def test_overview_filter_changes_numbers_and_chart(
     assert sum(v for v in trend_senior if v is not None) < sum(
         v for v in trend_all if v is not None
     )
-    assert page.eval_on_selector("#f-segment", "el => el.value") == "senior"
+    assert page.is_checked("#f-segment input[value=senior]")
+    assert page.inner_text("#f-segment summary") == "Seniorzy"
     assert page.url == f"{live_url}/?segment=senior"
     assert page.locator("#best tbody tr").count() == 3  # six touch-points: 3 best
     assert page.locator("#worst tbody tr").count() == 3  # and 3 worst
+
+    # a second value of the same filter: either segment
+    page.click("#f-segment summary")
+    page.check("#f-segment input[value=family]")
+    page.click("#filters button[type=submit]")
+    page.wait_for_url("**/?*family*")
+    _, n_two, _ = _read_overview(page)
+    assert n_two.replace("\u00a0", " ") == "1 200" and page.url.endswith(
+        "segment=family&segment=senior"
+    )

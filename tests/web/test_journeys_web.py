@@ -94,6 +94,12 @@ def test_drivers_journeys_api_and_pages_on_the_demo(
         f["name"]: [o["key"] for o in f["options"] if o["selected"]] for f in ctx["filters"]
     }
     assert selected["segment"] == ["family"] and "source" not in selected
+    singles = {f["name"] for f in ctx["filters"] if f["single"]}
+    assert singles == {"journey"}  # radio buttons: one journey at a time, as the map needs
+    page = analyst.get("/journeys", params=[("journey", "buy"), ("journey", "use")])
+    assert page.status_code == 422 and "<code>journey</code>" in page.text
+    html = analyst.get("/journeys").text
+    assert 'type="radio" name="journey"' in html and 'type="checkbox" name="segment"' in html
     api = analyst.get(
         "/api/v1/analysis/paths",
         params={

@@ -3,7 +3,7 @@ URL's query string (a GET form), so a link reproduces the view."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -54,9 +54,13 @@ class Option:
 
 @dataclass(frozen=True)
 class FilterField:
+    """One dimension of the filter bar: several values may be chosen (any of them matches)
+    unless ``single``."""
+
     name: str
     label: str
     options: tuple[Option, ...]
+    single: bool = False
 
 
 def dimension_name(dimension: str, language: str) -> str:
@@ -120,8 +124,10 @@ def filter_fields(
     principal: Principal,
     language: str,
     dimensions: Sequence[str] = FILTER_DIMENSIONS,
+    single: Collection[str] = (),
 ) -> tuple[FilterField, ...]:
-    """The select boxes of the filter bar; a scoped principal sees only its departments."""
+    """The fields of the filter bar (``single``: the dimensions that take one value); a
+    scoped principal sees only its departments."""
     fields = []
     placement = taxonomy.touchpoint_placement()
     scope = principal.department_scope
@@ -142,7 +148,8 @@ def filter_fields(
             options.append(
                 Option(key, value_label(taxonomy, dimension, key, language), group, key in selected)
             )
-        fields.append(FilterField(dimension, dimension_name(dimension, language), tuple(options)))
+        name = dimension_name(dimension, language)
+        fields.append(FilterField(dimension, name, tuple(options), dimension in single))
     return tuple(fields)
 
 
@@ -176,12 +183,13 @@ def filter_bar(
     principal: Principal,
     language: str,
     dimensions: Sequence[str] = FILTER_DIMENSIONS,
+    single: Collection[str] = (),
 ) -> tuple[Filters, dict[str, Any]]:
     """A page's filters from its URL, and the fields ``_filters.html`` reads from the page's
-    context (``filters``, ``since``, ``until``)."""
+    context (``filters``, ``since``, ``until``); ``single``: dimensions taking one value."""
     filters = parse_filters(params, taxonomy, dimensions)
     return filters, {
-        "filters": filter_fields(taxonomy, filters, principal, language, dimensions),
+        "filters": filter_fields(taxonomy, filters, principal, language, dimensions, single),
         "since": filters.since.isoformat() if filters.since else "",
         "until": filters.until.isoformat() if filters.until else "",
     }

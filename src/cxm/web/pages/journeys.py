@@ -445,7 +445,9 @@ def _queries(
 ) -> tuple[dict[str, Any], JourneyQuery, PathQuery, MomentQuery]:
     """The filter bar (the journey is one of its filters) and the settings of the paths and
     of the moments of truth, from the URL."""
-    filters, bar = filter_bar(params, rt.taxonomy, principal, language, INTERACTION_FILTERS)
+    filters, bar = filter_bar(
+        params, rt.taxonomy, principal, language, INTERACTION_FILTERS, single=("journey",)
+    )
     where = dict(filters.where)
     chosen = where.pop("journey", ())
     if len(chosen) > 1:
