@@ -17,6 +17,7 @@ from cxm.domain.journeys import CUSTOMER_PATHS, JourneyQuery, PathQuery
 from cxm.services import mirror
 from cxm.services.runtime import Runtime
 from cxm.store import mirror as mirror_store
+from cxm.store import mirror_paths
 from factories import customer_rows, insert_rows, update_rows
 
 LAYOUT = [
@@ -78,7 +79,8 @@ def test_kept_paths_equal_the_ordered_interactions_after_every_change(
     sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rt = sqlite_runtime
-    monkeypatch.setattr(mirror_store, "BUCKET_IDS", 50)  # customers 1…200: four buckets
+    monkeypatch.setattr(mirror_store, "BUCKET_IDS", 50)  # customers 1…200: five buckets
+    monkeypatch.setattr(mirror_paths, "BATCH_ROWS", 37)  # customers run across batches
     insert_rows(rt, "customers", customer_rows(200))
     rows = interaction_rows(3000, 200, seed=1)
     insert_rows(rt, "interactions", rows)

@@ -491,7 +491,7 @@ class _Copier:
         try:
             files = [self.mirror_dir / rel for rel in sorted(interactions.files)]
             batches = customer_paths(files, None if everyone else changed, spill)
-            writers.write_all(_by_customer_bucket(pa.Table.from_batches([b])) for b in batches)
+            writers.write_all(_by_customer_bucket(rows) for rows in batches)
             if not everyone:
                 changed_set = pa.array(changed, pa.int64())
                 for rel in old:

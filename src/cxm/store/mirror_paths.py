@@ -7,10 +7,12 @@ of their interactions in time order, the interaction id breaking ties: the defin
 Ordering tens of millions of interactions per customer is what makes a path query slow;
 counting the paths of this table is a group-by over one row per customer.
 
-The rows are kept in files per bucket of customers (``customer_id // BUCKET_IDS``). A refresh
-recomputes the customers whose interactions it copied or removed, and rewrites their buckets;
-a mirror without the table computes every customer. DuckDB orders the interactions, within a
-memory limit, spilling to a temporary directory beside the table."""
+DuckDB sorts the interactions once by customer, time and id (within a memory limit, spilling
+to a temporary directory) and streams them with the journey levels as small integer codes;
+each batch of whole customers is then turned into steps with array operations: a row starts
+a step when its customer (and journey, for a journey's scope) or its level's value differs
+from the previous row's. The rows are kept in files per bucket of customers; a refresh
+recomputes the customers whose interactions it copied or removed (``cxm.store.mirror``)."""
 
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ from pathlib import Path
 import duckdb
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from cxm.domain.journeys import MAX_PATH_STEPS
 
@@ -32,56 +35,132 @@ PATHS_SCHEMA = pa.schema(
         *(pa.field(name, pa.string()) for name in STEP_COLUMNS),
     ]
 )
-MEMORY_LIMIT = "1GB"
-BATCH_ROWS = 262_144
+MEMORY_LIMIT = "512MB"
+BATCH_ROWS = 1_000_000
 LEVELS = ("touchpoint", "stage")
+_CODED = ("journey", *LEVELS)
+_NONE = -1  # the code of a missing value
 
 
 def customer_paths(
     interaction_files: list[Path], customers: np.ndarray | None, spill_dir: Path
-) -> Iterator[pa.RecordBatch]:
+) -> Iterator[pa.Table]:
     """The path rows (``PATHS_SCHEMA``) of ``customers`` (every customer when None) from the
-    mirrored interaction files, a batch at a time."""
+    mirrored interaction files, a batch of whole customers at a time."""
     if not interaction_files:
         return
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill_dir)})
     try:
+        source = "read_parquet([{}])".format(
+            ", ".join("'" + str(p).replace("'", "''") + "'" for p in interaction_files)
+        )
         chosen = ""
         if customers is not None:
             con.register("chosen", pa.table({"cid": pa.array(customers, pa.int64())}))
             chosen = "AND customer_id IN (SELECT cid FROM chosen)"
-        listed = ", ".join("'" + str(p).replace("'", "''") + "'" for p in interaction_files)
-        # all journeys (journey null), then each journey on its own
-        scopes = [
-            f"SELECT cid, '{level}' AS level, {journey} AS journey, ts, iid, {level} AS step "
-            f"FROM t WHERE {level} IS NOT NULL{extra}"
-            for level in LEVELS
-            for journey, extra in (("NULL::VARCHAR", ""), ("journey", " AND journey IS NOT NULL"))
-        ]
-        window = "PARTITION BY cid, level, journey ORDER BY ts, iid"
-        steps = ", ".join(
-            f"max(step) FILTER (WHERE pos = {i}) AS {name}"
-            for i, name in enumerate(STEP_COLUMNS, start=1)
-        )
-        sql = f"""
-            WITH t AS (
-                SELECT customer_id AS cid, occurred_at AS ts, id AS iid, journey, stage,
-                       touchpoint
-                FROM read_parquet([{listed}])
-                WHERE customer_id IS NOT NULL {chosen}),
-            scoped AS ({" UNION ALL ".join(scopes)}),
-            changed AS (
-                SELECT cid, level, journey, ts, iid, step,
-                       lag(step) OVER ({window}) AS previous
-                FROM scoped),
-            numbered AS (
-                SELECT cid, level, journey, step, row_number() OVER ({window}) AS pos
-                FROM changed WHERE previous IS NULL OR previous <> step)
-            SELECT cid AS customer_id, level, journey, {steps}
-            FROM numbered WHERE pos <= {MAX_PATH_STEPS}
-            GROUP BY cid, level, journey"""
-        reader = con.execute(sql).to_arrow_reader(BATCH_ROWS)
+        names: dict[str, list[str]] = {}
+        for column in _CODED:
+            found = con.execute(
+                f"SELECT DISTINCT {column} FROM {source} WHERE {column} IS NOT NULL"
+            ).fetchall()
+            names[column] = [row[0] for row in found] or [""]  # an ENUM needs a value
+            values = ", ".join("'" + v.replace("'", "''") + "'" for v in names[column])
+            con.execute(f"CREATE TYPE {column}_code AS ENUM ({values})")
+        reader = con.execute(
+            f"SELECT customer_id, {', '.join(f'{c}::{c}_code AS {c}' for c in _CODED)} "
+            f"FROM {source} WHERE customer_id IS NOT NULL {chosen} "
+            "ORDER BY customer_id, occurred_at, id"
+        ).to_arrow_reader(BATCH_ROWS)
+        dictionaries = {c: pa.array(names[c], pa.string()) for c in _CODED}
+        held: dict[str, np.ndarray] | None = None
         for batch in reader:
-            yield pa.RecordBatch.from_arrays(batch.columns, schema=PATHS_SCHEMA)
+            rows = {"customer_id": batch.column(0).to_numpy()}
+            for column in _CODED:
+                rows[column] = _codes(batch.column(column), names[column])
+            if held is not None:
+                rows = {k: np.concatenate([held[k], v]) for k, v in rows.items()}
+            # the last customer may go on in the next batch: hold their rows back
+            cids = rows["customer_id"]
+            cut = int(np.searchsorted(cids, cids[-1], side="left"))
+            held = {k: v[cut:] for k, v in rows.items()}
+            if cut:
+                yield _steps({k: v[:cut] for k, v in rows.items()}, dictionaries)
+        if held is not None and len(held["customer_id"]):
+            yield _steps(held, dictionaries)
     finally:
         con.close()
+
+
+def _codes(column: pa.Array, names: list[str]) -> np.ndarray:
+    """An ENUM column's values as positions in ``names`` (``_NONE`` when missing)."""
+    position = {name: i for i, name in enumerate(names)}
+    mapping = np.array([position[v] for v in column.dictionary.to_pylist()] or [0], np.int16)
+    indices = pc.fill_null(column.indices, 0).to_numpy(zero_copy_only=False).astype(np.int64)
+    codes = mapping[indices]
+    codes[column.is_null().to_numpy(zero_copy_only=False)] = _NONE
+    return codes
+
+
+def _steps(rows: dict[str, np.ndarray], dictionaries: dict[str, pa.Array]) -> pa.Table:
+    """The path rows of whole customers' interactions in time order."""
+    parts = []
+    cids, journeys = rows["customer_id"], rows["journey"]
+    # a journey's scope: the same rows, stably reordered by customer then journey
+    by_journey = np.lexsort((journeys, cids))
+    by_journey = by_journey[journeys[by_journey] != _NONE]
+    for level in LEVELS:
+        for order in (None, by_journey):
+            keys = cids if order is None else cids[order]
+            scope = None if order is None else journeys[order]
+            steps = rows[level] if order is None else rows[level][order]
+            kept = steps != _NONE
+            keys, steps = keys[kept], steps[kept]
+            scope = None if scope is None else scope[kept]
+            parts.append(_first_steps(keys, scope, steps, level, dictionaries))
+    return pa.concat_tables(parts)
+
+
+def _first_steps(
+    cids: np.ndarray,
+    scope: np.ndarray | None,
+    steps: np.ndarray,
+    level: str,
+    dictionaries: dict[str, pa.Array],
+) -> pa.Table:
+    """One row per (customer, scope): the first ``MAX_PATH_STEPS`` distinct consecutive
+    steps of rows ordered by customer, scope and time."""
+    n = len(cids)
+    starts = np.ones(n, bool)  # a row that begins its customer's (and scope's) sequence
+    if n > 1:
+        starts[1:] = cids[1:] != cids[:-1]
+        if scope is not None:
+            starts[1:] |= scope[1:] != scope[:-1]
+    changes = starts.copy()
+    if n > 1:
+        changes[1:] |= steps[1:] != steps[:-1]
+    index = np.flatnonzero(changes)
+    group = np.cumsum(starts)[index] - 1
+    first_change = np.searchsorted(index, np.flatnonzero(starts))
+    position = np.arange(len(index)) - first_change[group]
+    early = position < MAX_PATH_STEPS
+    index, group, position = index[early], group[early], position[early]
+    heads = np.flatnonzero(starts)
+    table = np.full((len(heads), MAX_PATH_STEPS), _NONE, np.int64)
+    table[group, position] = steps[index]
+    columns: dict[str, pa.Array] = {
+        "customer_id": pa.array(cids[heads], pa.int64()),
+        "level": pa.array(np.full(len(heads), level), pa.string()),
+        "journey": _names(scope[heads], dictionaries["journey"])
+        if scope is not None
+        else pa.nulls(len(heads), pa.string()),
+    }
+    for i, name in enumerate(STEP_COLUMNS):
+        columns[name] = _names(table[:, i], dictionaries[level])
+    return pa.table(columns, schema=PATHS_SCHEMA)
+
+
+def _names(codes: np.ndarray, dictionary: pa.Array) -> pa.Array:
+    """Codes → their names (null for ``_NONE``)."""
+    missing = codes == _NONE
+    indices = pa.array(np.where(missing, 0, codes), pa.int32(), mask=missing)
+    return pc.take(dictionary, indices)
