@@ -11,7 +11,12 @@ customer) or (stage, customer) pair, which cost several times more on tens of mi
 interactions (``bench/README.md``).
 
 A stage is its key (stage keys are unique across the taxonomy); a touch-point of the map is
-its (journey, stage, touch-point) as the interactions carry them."""
+its (journey, stage, touch-point) as the interactions carry them.
+
+The summary needs only each customer's first interaction at every touch-point: with no time
+window and no dimension filter it reads them from the mirror's ``customer_firsts`` (one row
+per customer and touch-point, ``cxm.store.mirror_customers``) instead of every interaction;
+the minima and bits are the same."""
 
 from __future__ import annotations
 
@@ -20,8 +25,9 @@ from collections.abc import Sequence
 import ibis
 import ibis.expr.types as ir
 
+from cxm.analytics.engine import Engine
 from cxm.analytics.metrics import query_filters
-from cxm.domain.journeys import JourneyQuery
+from cxm.domain.journeys import CUSTOMER_FIRSTS, JourneyQuery
 
 BITS = 62  # per signed 64-bit word, the sign bit left alone
 #: First arrivals count seconds from 2000-01-01 UTC: 32 bits hold 1932 to 2068.
@@ -34,6 +40,15 @@ def window_filters(t: ir.Table, column: str, query: JourneyQuery) -> list[ir.Boo
     if query.journey is not None:
         out.append(t.journey == query.journey)
     return out
+
+
+def reach_source(engine: Engine, query: JourneyQuery) -> ir.Table:
+    """What :func:`customer_summary` reads for ``query``: the customers' first interactions
+    per touch-point when the mirror keeps them and the query filters by journey only, else
+    the interactions."""
+    if CUSTOMER_FIRSTS in engine.mirrored and not (query.since or query.until or query.where):
+        return engine.table(CUSTOMER_FIRSTS)
+    return engine.table("interactions")
 
 
 @ibis.udf.agg.builtin

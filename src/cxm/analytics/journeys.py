@@ -14,7 +14,12 @@ from typing import Any
 import ibis.expr.types as ir
 
 from cxm.analytics.engine import Engine
-from cxm.analytics.journey_reach import customer_summary, reach_expression, window_filters
+from cxm.analytics.journey_reach import (
+    customer_summary,
+    reach_expression,
+    reach_source,
+    window_filters,
+)
 from cxm.analytics.metrics import cells_expression, filtered_by
 from cxm.analytics.paths import compute_transitions
 from cxm.domain.journeys import Emotion, JourneyMap, JourneyQuery, MapCell
@@ -76,9 +81,7 @@ def compute_journey_map(
         feelings = _rows(
             emotion_expression(engine.table("responses"), engine.table("comment_analyses"), query)
         )
-        summary = engine.cache(
-            customer_summary(engine.table("interactions"), query, layout, stages)
-        )
+        summary = engine.cache(customer_summary(reach_source(engine, query), query, layout, stages))
         try:
             reach = _rows(reach_expression(summary, len(layout), len(stages)))[0]
             reached = [int(reach[f"s{i}"] or 0) for i in range(len(stages))]

@@ -5,7 +5,7 @@
   into columns, then counted per distinct path; ``rank`` keeps the top N with their ties,
   and a sum over every path counts the customers with a path, in the same query. A query
   with no time window and no dimension filter counts the first steps the mirror keeps per
-  customer (``customer_paths``, ``cxm.store.mirror_paths``) instead: the same definition,
+  customer (``customer_paths``, ``cxm.store.mirror_customers``) instead: the same definition,
   without ordering the interactions again.
 * Transitions: each customer's first arrival at every stage (one row per customer, from
   :mod:`cxm.analytics.journey_reach`); stage i → i+1 converts when

@@ -16,8 +16,12 @@ PathLevel = Literal["touchpoint", "stage"]
 MomentOutcome = Literal["churn", "nps"]
 MAX_PATH_STEPS = 8
 #: The mirror's table of every customer's first ``MAX_PATH_STEPS`` steps, per path level and
-#: journey (written by ``cxm.store.mirror_paths``, read by ``cxm.analytics.paths``).
+#: journey (written by ``cxm.store.mirror_customers``, read by ``cxm.analytics.paths``).
 CUSTOMER_PATHS = "customer_paths"
+#: The mirror's table of every customer's first interaction at each (journey, stage,
+#: touch-point) they used, its time as ``occurred_at`` (written by
+#: ``cxm.store.mirror_customers``; journey maps read it as they read the interactions).
+CUSTOMER_FIRSTS = "customer_firsts"
 #: CSAT at or below this is a bad experience, at or above GOOD_MIN a good one.
 BAD_MAX, GOOD_MIN = 2, 4
 #: Touch-points whose interaction means the customer left.

@@ -11,7 +11,8 @@ Layout under the mirror directory::
     response_rollups/month=YYYY-MM/…    daily statistics per dimension value and source
                                         (``cxm.store.mirror_rollups``), rebuilt per month
     customer_paths/bucket=00003/…       each customer's first steps, per path level and
-                                        journey (``cxm.store.mirror_paths``), rebuilt per
+                                        journey, and their first interaction per touch-point
+    customer_firsts/bucket=00003/…      (``cxm.store.mirror_customers``), rebuilt per
                                         customer whose interactions changed
 
 A refresh copies the rows whose ``change_seq`` lies past the table's watermark, streaming
@@ -49,10 +50,10 @@ from filelock import FileLock
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, select
 
 from cxm.domain.dimensions import DAY_COLUMNS
-from cxm.domain.journeys import CUSTOMER_PATHS
+from cxm.domain.journeys import CUSTOMER_FIRSTS, CUSTOMER_PATHS
 from cxm.domain.metrics import ROLLUP_FORMAT, ROLLUP_TABLES
 from cxm.store.database import Database
-from cxm.store.mirror_paths import PATHS_SCHEMA, customer_paths
+from cxm.store.mirror_customers import SCHEMAS, customer_tables
 from cxm.store.mirror_rollups import ROLLUPS, Rollup
 from cxm.store.tables import MIRRORED_TABLES, Base
 
@@ -75,7 +76,10 @@ PARTITION_TIME_COLUMN = {
 }
 
 #: The tables the mirror derives from a mirrored table (name → source), kept as current as it.
-DERIVED_TABLES = {r.name: r.source for r in ROLLUPS} | {CUSTOMER_PATHS: "interactions"}
+DERIVED_TABLES = {r.name: r.source for r in ROLLUPS} | {
+    CUSTOMER_PATHS: "interactions",
+    CUSTOMER_FIRSTS: "interactions",
+}
 Progress = Callable[[int, int], None]
 _DAY_NAMES = frozenset(DAY_COLUMNS.values())
 
@@ -226,7 +230,7 @@ def refresh(
     ``on_progress(done, total)`` counts the changes copied, then the mirrored rows the
     rollups read: planned as the rows copied from their sources, and corrected once the copy
     shows which months must be rolled up whole; then, when interactions changed, the
-    interactions the customer paths read. Holds the mirror's file lock for the whole
+    interactions read for the tables kept per customer. Holds the mirror's file lock for the whole
     refresh (``lock_timeout`` < 0: wait)."""
     mirror_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(mirror_dir / LOCK_NAME), timeout=lock_timeout):
@@ -234,14 +238,14 @@ def refresh(
         _sweep(mirror_dir, manifest, grace_seconds)
         heads = store_max_change_seq(db)
         changes = {n: max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES}
-        # each rollup reads at least the rows copied from its source; the paths, every
-        # interaction once any changed
-        paths_planned = (
+        # each rollup reads at least the rows copied from its source; the tables kept per
+        # customer, every interaction once any changed
+        per_customer = (
             manifest.table("interactions").rows + changes["interactions"]
-            if changes["interactions"] or CUSTOMER_PATHS not in manifest.tables
+            if changes["interactions"] or not set(SCHEMAS) <= set(manifest.tables)
             else 0
         )
-        total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS) + paths_planned
+        total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS) + per_customer
         copier = _Copier(db, mirror_dir, manifest, total, on_progress)
         now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
         for name in MIRRORED_TABLES:
@@ -252,8 +256,9 @@ def refresh(
         for rollup in ROLLUPS:
             _ensure_schema_file(mirror_dir, rollup.name, rollup.schema)
             copier.roll_up(rollup, now, planned=changes[rollup.source])
-        _ensure_schema_file(mirror_dir, CUSTOMER_PATHS, PATHS_SCHEMA)
-        copier.keep_paths(now, planned=paths_planned)
+        for name, schema in SCHEMAS.items():
+            _ensure_schema_file(mirror_dir, name, schema)
+        copier.keep_customer_tables(now, planned=per_customer)
         _write_manifest(mirror_dir, manifest)
         if on_progress:
             on_progress(copier.total, copier.total)
@@ -321,8 +326,9 @@ class _Copier:
         # removed rows from (updated rows), whose rollups must be rebuilt rather than added to
         self.appended: dict[str, list[str]] = {}
         self.rewritten: dict[str, set[str]] = {}
-        # the customers whose interactions this refresh copied or removed: their paths change
-        self.path_customers: list[np.ndarray] = []
+        # the customers whose interactions this refresh copied or removed: what the mirror
+        # keeps per customer changes for them
+        self.changed_customers: list[np.ndarray] = []
 
     def copy(self, table: Table, head: int) -> None:
         state = self.manifest.table(table.name)
@@ -340,7 +346,7 @@ class _Copier:
                 if state.max_id:
                     updated.append(ids[ids <= state.max_id])
                 if table.name == "interactions":
-                    self._paths_change(chunk)
+                    self._customers_change(chunk)
                 partitioned_by = PARTITION_TIME_COLUMN.get(table.name, "id")
                 for key, part in _split_by_partition(chunk, partitioned_by):
                     buffered.setdefault(key, []).append(part)
@@ -387,7 +393,7 @@ class _Copier:
                 continue
             rows = pq.read_table(path, schema=schema)
             if rel.startswith("interactions/"):
-                self._paths_change(rows.filter(mask))
+                self._customers_change(rows.filter(mask))
             kept = rows.filter(pc.invert(mask))
             del state.files[rel]
             self._retire(rel)
@@ -466,52 +472,63 @@ class _Copier:
         rollups.watermark = source.watermark
         rollups.refreshed_at = now
 
-    def _paths_change(self, interactions: pa.Table) -> None:
+    def _customers_change(self, interactions: pa.Table) -> None:
         customers = pc.drop_null(interactions.column("customer_id"))
-        self.path_customers.append(customers.to_numpy())
+        self.changed_customers.append(customers.to_numpy())
 
-    def keep_paths(self, now: str, planned: int) -> None:
-        """Recompute the paths of the customers whose interactions changed, or of every
-        customer when the mirror has no paths yet, and rewrite their buckets: the other
-        customers' rows of a bucket are carried over."""
+    def keep_customer_tables(self, now: str, planned: int) -> None:
+        """Recompute what the mirror keeps per customer (``SCHEMAS``) for the customers whose
+        interactions changed, or for every customer when a table is missing, and rewrite
+        their buckets: the other customers' rows of a bucket are carried over."""
         interactions = self.manifest.table("interactions")
-        everyone = CUSTOMER_PATHS not in self.manifest.tables
-        paths = self.manifest.table(CUSTOMER_PATHS)
-        changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.path_customers]))
+        everyone = not set(SCHEMAS) <= set(self.manifest.tables)
+        states = {name: self.manifest.table(name) for name in SCHEMAS}
+        changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.changed_customers]))
         if not everyone and not changed.size:
             self.total -= planned
-            paths.watermark = interactions.watermark
+            for state in states.values():
+                state.watermark = interactions.watermark
             return
         self.total += interactions.rows - planned
         buckets = set((changed // BUCKET_IDS).tolist())
-        old = [rel for rel in sorted(paths.files) if everyone or _bucket_of(rel) in buckets]
-        writers = _PartitionWriters(self.mirror_dir, CUSTOMER_PATHS, PATHS_SCHEMA, "customer_id")
+        old = {
+            name: [rel for rel in sorted(state.files) if everyone or _bucket_of(rel) in buckets]
+            for name, state in states.items()
+        }
+        writers = {
+            name: _PartitionWriters(self.mirror_dir, name, schema, "customer_id")
+            for name, schema in SCHEMAS.items()
+        }
         spill = self.mirror_dir / CUSTOMER_PATHS / f".tmp-{uuid.uuid4().hex}"
         spill.mkdir(parents=True)
         try:
             files = [self.mirror_dir / rel for rel in sorted(interactions.files)]
-            batches = customer_paths(files, None if everyone else changed, spill)
-            writers.write_all(_by_customer_bucket(rows) for rows in batches)
+            for tables in customer_tables(files, None if everyone else changed, spill):
+                for name, rows in tables.items():
+                    writers[name].write_all([_by_customer_bucket(rows)])
             if not everyone:
                 changed_set = pa.array(changed, pa.int64())
-                for rel in old:
-                    rows = pq.read_table(self.mirror_dir / rel, schema=PATHS_SCHEMA)
-                    kept = rows.filter(pc.invert(pc.is_in(rows["customer_id"], changed_set)))
-                    writers.write_all([_by_customer_bucket(kept)])
-            new_files = writers.close()
+                for name, rels in old.items():
+                    for rel in rels:
+                        rows = pq.read_table(self.mirror_dir / rel, schema=SCHEMAS[name])
+                        kept = rows.filter(pc.invert(pc.is_in(rows["customer_id"], changed_set)))
+                        writers[name].write_all([_by_customer_bucket(kept)])
+            new_files = {name: w.close() for name, w in writers.items()}
         except BaseException:
-            writers.abort()
+            for w in writers.values():
+                w.abort()
             raise
         finally:
             shutil.rmtree(spill, ignore_errors=True)
         self._advance(interactions.rows)
-        for rel in old:
-            del paths.files[rel]
-            self._retire(rel)
-        paths.files.update(new_files)
-        paths.rows = sum(f.rows for f in paths.files.values())
-        paths.watermark = interactions.watermark
-        paths.refreshed_at = now
+        for name, state in states.items():
+            for rel in old[name]:
+                del state.files[rel]
+                self._retire(rel)
+            state.files.update(new_files[name])
+            state.rows = sum(f.rows for f in state.files.values())
+            state.watermark = interactions.watermark
+            state.refreshed_at = now
 
     def _advance(self, rows: int) -> None:
         self.done += rows

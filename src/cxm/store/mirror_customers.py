@@ -1,18 +1,22 @@
-"""Every customer's first steps, kept by the mirror so that common paths need no sorting.
+"""Tables the mirror keeps per customer, so that journey analyses need not go through every
+interaction again.
 
-For each customer, path level (touch-point, stage) and scope (all journeys: ``journey`` null;
-or each journey the customer used), the first ``MAX_PATH_STEPS`` distinct consecutive steps
-of their interactions in time order, the interaction id breaking ties: the definition of
-``cxm.analytics.paths``, computed when the mirror is refreshed instead of by every query.
-Ordering tens of millions of interactions per customer is what makes a path query slow;
-counting the paths of this table is a group-by over one row per customer.
+* ``customer_paths``: for each customer, path level (touch-point, stage) and scope (all
+  journeys: ``journey`` null; or each journey the customer used), the first
+  ``MAX_PATH_STEPS`` distinct consecutive steps of their interactions in time order, the
+  interaction id breaking ties — the definition of ``cxm.analytics.paths``. Ordering tens of
+  millions of interactions per customer is what makes a path query slow; counting the paths
+  of this table is a group-by over one row per customer.
+* ``customer_firsts``: for each customer and (journey, stage, touch-point) they used, their
+  first interaction there (``occurred_at``). Who reached which touch-point and stage, and
+  when first, is all a journey map needs of the interactions, and this table has a row per
+  customer and touch-point rather than per interaction.
 
 DuckDB sorts the interactions once by customer, time and id (within a memory limit, spilling
 to a temporary directory) and streams them with the journey levels as small integer codes;
-each batch of whole customers is then turned into steps with array operations: a row starts
-a step when its customer (and journey, for a journey's scope) or its level's value differs
-from the previous row's. The rows are kept in files per bucket of customers; a refresh
-recomputes the customers whose interactions it copied or removed (``cxm.store.mirror``)."""
+each batch of whole customers is then turned into both tables with array operations. The
+rows are kept in files per bucket of customers; a refresh recomputes the customers whose
+interactions it copied or removed (``cxm.store.mirror``)."""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cxm.domain.journeys import MAX_PATH_STEPS
+from cxm.domain.journeys import CUSTOMER_FIRSTS, CUSTOMER_PATHS, MAX_PATH_STEPS
 
 STEP_COLUMNS = tuple(f"s{i}" for i in range(1, MAX_PATH_STEPS + 1))
 PATHS_SCHEMA = pa.schema(
@@ -35,6 +39,16 @@ PATHS_SCHEMA = pa.schema(
         *(pa.field(name, pa.string()) for name in STEP_COLUMNS),
     ]
 )
+FIRSTS_SCHEMA = pa.schema(
+    [
+        pa.field("customer_id", pa.int64(), nullable=False),
+        pa.field("journey", pa.string()),
+        pa.field("stage", pa.string()),
+        pa.field("touchpoint", pa.string()),
+        pa.field("occurred_at", pa.timestamp("us"), nullable=False),
+    ]
+)
+SCHEMAS = {CUSTOMER_PATHS: PATHS_SCHEMA, CUSTOMER_FIRSTS: FIRSTS_SCHEMA}
 MEMORY_LIMIT = "512MB"
 BATCH_ROWS = 1_000_000
 LEVELS = ("touchpoint", "stage")
@@ -42,15 +56,16 @@ _CODED = ("journey", *LEVELS)
 _NONE = -1  # the code of a missing value
 
 
-def customer_paths(
+def customer_tables(
     interaction_files: list[Path], customers: np.ndarray | None, spill_dir: Path
-) -> Iterator[pa.Table]:
-    """The path rows (``PATHS_SCHEMA``) of ``customers`` (every customer when None) from the
-    mirrored interaction files, a batch of whole customers at a time."""
+) -> Iterator[dict[str, pa.Table]]:
+    """The rows of each table of ``SCHEMAS`` for ``customers`` (every customer when None)
+    from the mirrored interaction files, a batch of whole customers at a time."""
     if not interaction_files:
         return
     con = duckdb.connect(config={"memory_limit": MEMORY_LIMIT, "temp_directory": str(spill_dir)})
     try:
+        con.execute("SET enable_progress_bar = false")
         source = "read_parquet([{}])".format(
             ", ".join("'" + str(p).replace("'", "''") + "'" for p in interaction_files)
         )
@@ -67,14 +82,15 @@ def customer_paths(
             values = ", ".join("'" + v.replace("'", "''") + "'" for v in names[column])
             con.execute(f"CREATE TYPE {column}_code AS ENUM ({values})")
         reader = con.execute(
-            f"SELECT customer_id, {', '.join(f'{c}::{c}_code AS {c}' for c in _CODED)} "
+            "SELECT customer_id, epoch_us(occurred_at) AS occurred_at, "
+            f"{', '.join(f'{c}::{c}_code AS {c}' for c in _CODED)} "
             f"FROM {source} WHERE customer_id IS NOT NULL {chosen} "
             "ORDER BY customer_id, occurred_at, id"
         ).to_arrow_reader(BATCH_ROWS)
         dictionaries = {c: pa.array(names[c], pa.string()) for c in _CODED}
         held: dict[str, np.ndarray] | None = None
         for batch in reader:
-            rows = {"customer_id": batch.column(0).to_numpy()}
+            rows = {c: batch.column(c).to_numpy() for c in ("customer_id", "occurred_at")}
             for column in _CODED:
                 rows[column] = _codes(batch.column(column), names[column])
             if held is not None:
@@ -84,9 +100,9 @@ def customer_paths(
             cut = int(np.searchsorted(cids, cids[-1], side="left"))
             held = {k: v[cut:] for k, v in rows.items()}
             if cut:
-                yield _steps({k: v[:cut] for k, v in rows.items()}, dictionaries)
+                yield _tables({k: v[:cut] for k, v in rows.items()}, dictionaries)
         if held is not None and len(held["customer_id"]):
-            yield _steps(held, dictionaries)
+            yield _tables(held, dictionaries)
     finally:
         con.close()
 
@@ -101,7 +117,34 @@ def _codes(column: pa.Array, names: list[str]) -> np.ndarray:
     return codes
 
 
-def _steps(rows: dict[str, np.ndarray], dictionaries: dict[str, pa.Array]) -> pa.Table:
+def _tables(rows: dict[str, np.ndarray], dictionaries: dict[str, pa.Array]) -> dict[str, pa.Table]:
+    """Both tables' rows of whole customers' interactions in time order."""
+    return {
+        CUSTOMER_PATHS: _paths(rows, dictionaries),
+        CUSTOMER_FIRSTS: _firsts(rows, dictionaries),
+    }
+
+
+def _firsts(rows: dict[str, np.ndarray], dictionaries: dict[str, pa.Array]) -> pa.Table:
+    """Each customer's first interaction per (journey, stage, touch-point)."""
+    codes = [rows[c].astype(np.int64) + 1 for c in _CODED]  # missing → 0
+    place = codes[0]
+    for column, code in zip(_CODED[1:], codes[1:], strict=True):
+        place = place * (len(dictionaries[column]) + 1) + code
+    # stable: a customer's rows are in time order, so the first of each place is its first
+    order = np.lexsort((place, rows["customer_id"]))
+    cids, place = rows["customer_id"][order], place[order]
+    first = np.ones(len(order), bool)
+    first[1:] = (cids[1:] != cids[:-1]) | (place[1:] != place[:-1])
+    picked = order[first]
+    columns = {"customer_id": pa.array(cids[first], pa.int64())}
+    for column in _CODED:
+        columns[column] = _names(rows[column][picked], dictionaries[column])
+    columns["occurred_at"] = pa.array(rows["occurred_at"][picked], pa.timestamp("us"))
+    return pa.table(columns, schema=FIRSTS_SCHEMA)
+
+
+def _paths(rows: dict[str, np.ndarray], dictionaries: dict[str, pa.Array]) -> pa.Table:
     """The path rows of whole customers' interactions in time order."""
     parts = []
     cids, journeys = rows["customer_id"], rows["journey"]

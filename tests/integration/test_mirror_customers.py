@@ -1,5 +1,6 @@
-"""The first steps the mirror keeps per customer give exactly the paths the interactions give,
-after every kind of change: new interactions, an interaction moved to another customer or
+"""What the mirror keeps per customer — their first path steps and their first interaction
+at each touch-point — gives exactly the paths and journey maps the interactions give, after
+every kind of change: new interactions, an interaction moved to another customer or
 touch-point, a customer's only interaction taken away; a refresh rewrites only the buckets
 of the customers whose interactions changed."""
 
@@ -12,12 +13,14 @@ from typing import Any
 import pytest
 
 from cxm.analytics import connect, reset_engines
+from cxm.analytics.journey_reach import reach_source
+from cxm.analytics.journeys import compute_journey_map
 from cxm.analytics.paths import compute_paths, paths_expression
-from cxm.domain.journeys import CUSTOMER_PATHS, JourneyQuery, PathQuery
+from cxm.domain.journeys import CUSTOMER_FIRSTS, CUSTOMER_PATHS, JourneyQuery, PathQuery
 from cxm.services import mirror
 from cxm.services.runtime import Runtime
 from cxm.store import mirror as mirror_store
-from cxm.store import mirror_paths
+from cxm.store import mirror_customers
 from factories import customer_rows, insert_rows, update_rows
 
 LAYOUT = [
@@ -57,14 +60,22 @@ def interaction_rows(n: int, customers: int, seed: int) -> list[dict[str, Any]]:
 
 
 def kept_and_ordered(rt: Runtime) -> tuple[list[Any], list[Any]]:
-    """Every query's paths from the kept first steps, then from the interactions."""
+    """Every query's paths and the journey maps from what the mirror keeps per customer,
+    then from the interactions."""
     engine = connect(rt.settings)
+    maps = [JourneyQuery(journey=journey) for journey in (None, "buy", "use")]
+
+    def analyses() -> list[Any]:
+        return [compute_paths(engine, q) for q in QUERIES] + [
+            compute_journey_map(engine, q, LAYOUT, min_n=1) for q in maps
+        ]
+
     try:
-        assert CUSTOMER_PATHS in engine.mirrored
         assert CUSTOMER_PATHS in str(engine.con.compile(paths_expression(engine, QUERIES[0])))
-        kept = [compute_paths(engine, q) for q in QUERIES]
-        engine.mirrored -= {CUSTOMER_PATHS}
-        return kept, [compute_paths(engine, q) for q in QUERIES]
+        assert reach_source(engine, maps[0]).get_name() == CUSTOMER_FIRSTS
+        kept = analyses()
+        engine.mirrored -= {CUSTOMER_PATHS, CUSTOMER_FIRSTS}
+        return kept, analyses()
     finally:
         reset_engines()
 
@@ -80,13 +91,16 @@ def test_kept_paths_equal_the_ordered_interactions_after_every_change(
 ) -> None:
     rt = sqlite_runtime
     monkeypatch.setattr(mirror_store, "BUCKET_IDS", 50)  # customers 1…200: five buckets
-    monkeypatch.setattr(mirror_paths, "BATCH_ROWS", 37)  # customers run across batches
+    monkeypatch.setattr(mirror_customers, "BATCH_ROWS", 37)  # customers run across batches
     insert_rows(rt, "customers", customer_rows(200))
     rows = interaction_rows(3000, 200, seed=1)
     insert_rows(rt, "interactions", rows)
     mirror.refresh_mirror(rt)
     kept, ordered = kept_and_ordered(rt)
     assert kept == ordered and kept[0].customers == 200
+    journey_map = kept[len(QUERIES)]
+    assert len(journey_map.stages) == 4 and all(150 < c.customers < 201 for c in journey_map.stages)
+    assert all(t.converted for t in journey_map.transitions)
     assert {rel.split("/")[1] for rel in path_files(rt)} == {f"bucket={b:05d}" for b in range(5)}
 
     before = path_files(rt)
@@ -127,7 +141,7 @@ def test_a_customer_left_with_no_interaction_has_no_path_kept(sqlite_runtime: Ru
     assert kept[0].paths[0].steps == ("card",)
 
 
-def test_a_time_window_or_a_dimension_filter_orders_the_interactions(
+def test_a_time_window_or_a_dimension_filter_reads_the_interactions(
     sqlite_runtime: Runtime,
 ) -> None:
     rt = sqlite_runtime
@@ -143,5 +157,6 @@ def test_a_time_window_or_a_dimension_filter_orders_the_interactions(
         ):
             sql = str(engine.con.compile(paths_expression(engine, PathQuery(journey=window))))
             assert CUSTOMER_PATHS not in sql and "interactions" in sql
+            assert reach_source(engine, window).get_name() == "interactions"
     finally:
         reset_engines()
