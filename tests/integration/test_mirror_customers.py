@@ -90,7 +90,7 @@ def test_kept_paths_equal_the_ordered_interactions_after_every_change(
     sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     rt = sqlite_runtime
-    monkeypatch.setattr(mirror_store, "BUCKET_IDS", 50)  # customers 1…200: five buckets
+    monkeypatch.setattr(mirror_store, "CUSTOMER_BUCKET_IDS", 50)  # customers 1…200: 5 buckets
     monkeypatch.setattr(mirror_customers, "BATCH_ROWS", 37)  # customers run across batches
     insert_rows(rt, "customers", customer_rows(200))
     rows = interaction_rows(3000, 200, seed=1)
@@ -123,8 +123,12 @@ def test_kept_paths_equal_the_ordered_interactions_after_every_change(
     assert not (before - untouched) & path_files(rt)
 
 
-def test_a_customer_left_with_no_interaction_has_no_path_kept(sqlite_runtime: Runtime) -> None:
+@pytest.mark.parametrize("rebuild_past", [1, 100], ids=["everyone again", "their buckets"])
+def test_a_customer_left_with_no_interaction_has_no_path_kept(
+    sqlite_runtime: Runtime, monkeypatch: pytest.MonkeyPatch, rebuild_past: int
+) -> None:
     rt = sqlite_runtime
+    monkeypatch.setattr(mirror_store, "REBUILD_CUSTOMERS", rebuild_past)
     insert_rows(rt, "customers", customer_rows(2))
     rows = [
         {"external_id": "a", "customer_id": 1, "occurred_at": datetime(2025, 1, 1),
@@ -134,8 +138,10 @@ def test_a_customer_left_with_no_interaction_has_no_path_kept(sqlite_runtime: Ru
     ]  # fmt: skip
     insert_rows(rt, "interactions", rows)
     mirror.refresh_mirror(rt)
-    update_rows(rt, "interactions", {"b": {"customer_id": 1}})
+    update_rows(rt, "interactions", {"b": {"customer_id": 1}})  # customers 1 and 2 change
+    before = path_files(rt)
     mirror.refresh_mirror(rt)
+    assert not before & path_files(rt)  # their one bucket, or everything, written again
     kept, ordered = kept_and_ordered(rt)
     assert kept == ordered and kept[0].customers == 1
     assert kept[0].paths[0].steps == ("card",)

@@ -68,6 +68,12 @@ ROW_GROUP_ROWS = 262_144
 SMALL_FILE_ROWS = 250_000
 COMPACT_AFTER_FILES = 8
 BUCKET_IDS = 100_000
+#: Customers per file of the per-customer tables: a refresh rewrites the buckets of the
+#: customers whose interactions changed, so small ones keep a trickle of changes cheap.
+CUSTOMER_BUCKET_IDS = 10_000
+#: Past this many customers with changed interactions, the per-customer tables are computed
+#: for everyone rather than for them (whose rows are held in memory).
+REBUILD_CUSTOMERS = 100_000
 MAX_OPEN_WRITERS = 128
 PARTITION_TIME_COLUMN = {
     "responses": "responded_at",
@@ -477,47 +483,31 @@ class _Copier:
         self.changed_customers.append(customers.to_numpy())
 
     def keep_customer_tables(self, now: str, planned: int) -> None:
-        """Recompute what the mirror keeps per customer (``SCHEMAS``) for the customers whose
-        interactions changed, or for every customer when a table is missing, and rewrite
-        their buckets: the other customers' rows of a bucket are carried over."""
+        """Recompute what the mirror keeps per customer (``SCHEMAS``): for every customer when
+        a table is missing or many customers' interactions changed, streamed into new files;
+        else for the customers whose interactions changed, each of their buckets rewritten
+        once with the other customers' rows carried over."""
         interactions = self.manifest.table("interactions")
-        everyone = not set(SCHEMAS) <= set(self.manifest.tables)
         states = {name: self.manifest.table(name) for name in SCHEMAS}
         changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.changed_customers]))
+        everyone = not set(SCHEMAS) <= set(self.manifest.tables) or bool(
+            changed.size > REBUILD_CUSTOMERS
+        )
         if not everyone and not changed.size:
             self.total -= planned
             for state in states.values():
                 state.watermark = interactions.watermark
             return
         self.total += interactions.rows - planned
-        buckets = set((changed // BUCKET_IDS).tolist())
-        old = {
-            name: [rel for rel in sorted(state.files) if everyone or _bucket_of(rel) in buckets]
-            for name, state in states.items()
-        }
-        writers = {
-            name: _PartitionWriters(self.mirror_dir, name, schema, "customer_id")
-            for name, schema in SCHEMAS.items()
-        }
         spill = self.mirror_dir / CUSTOMER_PATHS / f".tmp-{uuid.uuid4().hex}"
         spill.mkdir(parents=True)
+        files = [self.mirror_dir / rel for rel in sorted(interactions.files)]
         try:
-            files = [self.mirror_dir / rel for rel in sorted(interactions.files)]
-            for tables in customer_tables(files, None if everyone else changed, spill):
-                for name, rows in tables.items():
-                    writers[name].write_all([_by_customer_bucket(rows)])
-            if not everyone:
-                changed_set = pa.array(changed, pa.int64())
-                for name, rels in old.items():
-                    for rel in rels:
-                        rows = pq.read_table(self.mirror_dir / rel, schema=SCHEMAS[name])
-                        kept = rows.filter(pc.invert(pc.is_in(rows["customer_id"], changed_set)))
-                        writers[name].write_all([_by_customer_bucket(kept)])
-            new_files = {name: w.close() for name, w in writers.items()}
-        except BaseException:
-            for w in writers.values():
-                w.abort()
-            raise
+            if everyone:
+                old = {name: sorted(state.files) for name, state in states.items()}
+                new_files = self._stream_customer_tables(files, spill)
+            else:
+                old, new_files = self._rewrite_customer_buckets(files, changed, spill)
         finally:
             shutil.rmtree(spill, ignore_errors=True)
         self._advance(interactions.rows)
@@ -529,6 +519,63 @@ class _Copier:
             state.rows = sum(f.rows for f in state.files.values())
             state.watermark = interactions.watermark
             state.refreshed_at = now
+
+    def _stream_customer_tables(
+        self, files: list[Path], spill: Path
+    ) -> dict[str, dict[str, FileInfo]]:
+        """Every customer's rows into new bucket files (the customers come in order, so a
+        bucket's file is finished as soon as the stream has passed it)."""
+        writers = {
+            name: _PartitionWriters(self.mirror_dir, name, schema, "customer_id")
+            for name, schema in SCHEMAS.items()
+        }
+        try:
+            for tables in customer_tables(files, None, spill):
+                for name, rows in tables.items():
+                    parts = _by_customer_bucket(rows)
+                    if parts:
+                        writers[name].finish_before(min(parts))
+                    writers[name].write_all([parts])
+            return {name: w.close() for name, w in writers.items()}
+        except BaseException:
+            for w in writers.values():
+                w.abort()
+            raise
+
+    def _rewrite_customer_buckets(
+        self, files: list[Path], changed: np.ndarray, spill: Path
+    ) -> tuple[dict[str, list[str]], dict[str, dict[str, FileInfo]]]:
+        """The changed customers' rows computed again; each bucket holding one of them
+        rewritten once: its other customers' rows, then theirs. Returns the files replaced
+        and the new ones, per table."""
+        computed: dict[str, list[pa.Table]] = {name: [] for name in SCHEMAS}
+        for tables in customer_tables(files, changed, spill):
+            for name, rows in tables.items():
+                computed[name].append(rows)
+        changed_set = pa.array(changed, pa.int64())
+        buckets = {f"bucket={b:05d}" for b in (changed // CUSTOMER_BUCKET_IDS).tolist()}
+        old: dict[str, list[str]] = {}
+        new_files: dict[str, dict[str, FileInfo]] = {}
+        for name, schema in SCHEMAS.items():
+            fresh = _by_customer_bucket(pa.concat_tables(computed[name] or [schema.empty_table()]))
+            state = self.manifest.table(name)
+            old[name] = [rel for rel in sorted(state.files) if _partition_of(rel) in buckets]
+            new_files[name] = {}
+            for bucket in sorted(buckets):
+                parts = []
+                for rel in old[name]:
+                    if _partition_of(rel) == bucket:
+                        rows = pq.read_table(self.mirror_dir / rel, schema=schema)
+                        others = pc.invert(pc.is_in(rows["customer_id"], changed_set))
+                        parts.append(rows.filter(others))
+                parts += fresh.get(bucket, [])
+                data = pa.concat_tables(parts) if parts else schema.empty_table()
+                if data.num_rows:
+                    rel = _new_file_name(name, bucket)
+                    (self.mirror_dir / rel).parent.mkdir(parents=True, exist_ok=True)
+                    _write_atomic(self.mirror_dir / rel, data)
+                    new_files[name][rel] = _info_of(data, "customer_id")
+        return old, new_files
 
     def _advance(self, rows: int) -> None:
         self.done += rows
@@ -584,6 +631,11 @@ class _PartitionWriters:
         else:
             info.min_id, info.max_id = min(info.min_id, part.min_id), max(info.max_id, part.max_id)
         info.rows += part.rows
+
+    def finish_before(self, key: str) -> None:
+        """Close the writers of the partitions before ``key``: nothing more comes to them."""
+        for done in [k for k in self.open if k < key]:
+            self._finish(done)
 
     def _finish(self, key: str) -> None:
         tmp, rel, writer, info = self.open.pop(key)
@@ -663,13 +715,9 @@ def _partition_of(rel: str) -> str:
     return rel.split("/")[1]
 
 
-def _bucket_of(rel: str) -> int:
-    """``customer_paths/bucket=00003/part-….parquet`` → 3."""
-    return int(_partition_of(rel).removeprefix("bucket="))
-
-
 def _by_customer_bucket(rows: pa.Table) -> dict[str, list[pa.Table]]:
-    return {key: [part] for key, part in _split_by_partition(rows, "customer_id")}
+    parts = _split_by_partition(rows, "customer_id", CUSTOMER_BUCKET_IDS)
+    return {key: [part] for key, part in parts}
 
 
 def _new_file_name(table_name: str, partition: str) -> str:
@@ -682,13 +730,16 @@ def _info_of(data: pa.Table, key: str = "id") -> FileInfo:
     return FileInfo(data.num_rows, int(bounds["min"] or 0), int(bounds["max"] or 0))
 
 
-def _split_by_partition(chunk: pa.Table, column: str) -> Iterator[tuple[str, pa.Table]]:
+def _split_by_partition(
+    chunk: pa.Table, column: str, bucket_ids: int | None = None
+) -> Iterator[tuple[str, pa.Table]]:
     """A chunk's rows per partition: the month of ``column`` when it holds times, else the
-    bucket of ids it holds."""
+    bucket of ids it holds (``bucket_ids`` ids a bucket, ``BUCKET_IDS`` by default)."""
     if pa.types.is_timestamp(chunk.schema.field(column).type):
         keys = pc.fill_null(pc.strftime(chunk.column(column), "month=%Y-%m"), "month=none")
     else:
-        buckets = pc.divide(chunk.column(column), pa.scalar(BUCKET_IDS, pa.int64()))
+        size = pa.scalar(bucket_ids or BUCKET_IDS, pa.int64())
+        buckets = pc.divide(chunk.column(column), size)
         keys = pc.cast(buckets, pa.string())
         keys = pc.binary_join_element_wise("bucket=", pc.utf8_lpad(keys, 5, "0"), "")
     encoded = pc.dictionary_encode(keys).combine_chunks()
