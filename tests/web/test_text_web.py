@@ -111,6 +111,19 @@ def test_analyse_endpoint_redacts_and_scores_one_text(login: Login, analysed: in
     assert answer.status_code == 200, answer.text
     _no_personal_data(answer.text)
     assert answer.json()["sentiment"] == "negative"
+    # the page does the same, showing the text back only redacted
+    assert client.get("/comments/analyse").status_code == 200
+    form = {"text": TEXTS[0], "csrf_token": client.csrf}
+    page = client.post("/comments/analyse", data=form)
+    assert page.status_code == 200 and 'id="emotion-figure"' in page.text
+    _no_personal_data(page.text)
+    ctx = client.post("/comments/analyse?_context=1", data=form).json()["context"]
+    api = answer.json()
+    assert ctx["analysed"] and ctx["sentiment_key"] == api["sentiment"] == "negative"
+    assert ctx["text"] == ctx["redacted"] == api["redacted"]
+    assert ctx["figure"]["data"][0]["x"] == list(api["emotions"].values())
+    assert client.post("/comments/analyse", data={"text": TEXTS[0]}).status_code == 403
+    assert client.post("/comments/analyse", data={**form, "text": "x" * 20_001}).status_code == 422
 
 
 def test_discover_api_returns_phrases_with_examples(login: Login, analysed: int) -> None:

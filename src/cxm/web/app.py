@@ -48,6 +48,7 @@ from cxm.web.pages import (
     overview,
     pain_points,
     report,
+    text_analysis,
     trends,
     users,
     word_of_mouth,
@@ -184,7 +185,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         surveys_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
-    for page in (login, overview, report, taxonomy_page, data, users, comments):
+    for page in (login, overview, report, taxonomy_page, data, users, comments, text_analysis):
         app.include_router(page.router)
     for page in (compare, changes, trends, pain_points, word_of_mouth, alerts_page):
         app.include_router(page.router)
