@@ -101,6 +101,30 @@ def test_cases_api_opens_moves_and_hides_other_departments(rt: Runtime, login: L
     assert login("marek").get(f"/api/v1/cases/{hotline['id']}").status_code == 200
 
 
+def test_cases_page_opens_a_case_and_filters_by_department(rt: Runtime, login: Login) -> None:
+    _seed(rt)
+    manager = login("marek")  # customer service
+    form = {"csrf_token": manager.csrf, "title": "Skarga telefoniczna", "touchpoint": "hotline",  # type: ignore[attr-defined]
+            "priority": "high", "kind": "complaint", "customer": "k1"}  # fmt: skip
+    made = manager.post("/cases/new", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    case_id = int(made.headers["location"].rsplit("/", 1)[1])
+    case = cases.get_case(rt, case_id, ADMIN)
+    assert (case["department"], case["priority"], case["kind"]) == (
+        "customer_service", "high", "complaint",
+    )  # fmt: skip
+    bad = manager.post("/cases/new", data={**form, "department": "mars"})
+    assert bad.status_code == 422 and "<code>department</code>" in bad.text
+    assert manager.post("/cases/new", data={"title": "x"}).status_code == 403  # no CSRF token
+    admin = login("ada")
+    ctx = admin.get("/cases?view=manager&department=billing&_context=1").json()["context"]
+    billing = {c["id"] for c in cases.list_cases(rt, ADMIN, department="billing")}
+    assert {r["id"] for r in ctx["rows"]} == billing and case_id not in billing
+    assert [o["key"] for o in ctx["departments"] if o["selected"]] == ["billing"]
+    scoped = manager.get("/cases?_context=1").json()["context"]["departments"]
+    assert [o["key"] for o in scoped] == ["customer_service"]  # a manager sees their own
+
+
 def test_standards_page_draws_compliance_over_time_by_department(rt: Runtime, login: Login) -> None:
     from factories import seed_departments
 

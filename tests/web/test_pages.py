@@ -70,7 +70,8 @@ PINNED = {
     },
     "/alerts": {"alerts", "status", "statuses", "evaluated"},
     "/cases": {
-        "view", "rows", "statuses", "priorities", "kinds", "owner", "breached_only", "mine",
+        "view", "rows", "statuses", "priorities", "kinds", "departments", "touchpoints", "owner",
+        "breached_only", "mine",
         "open_count", "breached_count", "by_owner", "message",
     },
     "/standards": {"standards", "latest", "met_share", "figure"},

@@ -1,6 +1,7 @@
 """The case inbox (an agent's view: my and unassigned open cases; a manager's view: the
-department's cases with breaches and a per-owner summary) with filters and bulk actions,
-and the case page with SLA clocks, history, actions and the customer's context."""
+department's cases with breaches and a per-owner summary) with filters and bulk actions, a
+form to open a case by hand, and the case page with SLA clocks, history, actions and the
+customer's context."""
 
 from __future__ import annotations
 
@@ -91,6 +92,8 @@ class InboxContext:
     statuses: tuple[Option, ...]
     priorities: tuple[Option, ...]
     kinds: tuple[Option, ...]
+    departments: tuple[Option, ...]
+    touchpoints: tuple[Option, ...]
     owner: str
     breached_only: bool
     mine: bool
@@ -141,6 +144,7 @@ async def inbox_page(
     status: str | None = None,
     priority: str | None = None,
     kind: str | None = None,
+    department: str | None = None,
     owner: str | None = None,
     breached: int = 0,
     mine: int | None = None,
@@ -151,7 +155,8 @@ async def inbox_page(
     mine_flag = bool(mine if mine is not None else view == "agent")
     rows = await call_service(
         rt, case_service.list_cases, rt, principal, status=status or None,
-        priority=priority or None, kind=kind or None, owner=owner or None,
+        priority=priority or None, kind=kind or None, department=department or None,
+        owner=owner or None,
         breached=True if breached else None, open_only=view == "agent" and not status,
         limit=500,
     )  # fmt: skip
@@ -172,6 +177,15 @@ async def inbox_page(
         statuses=_options(STATUS_NAMES, status, language),
         priorities=_options(PRIORITY_NAMES, priority, language),
         kinds=_options(KIND_NAMES, kind, language),
+        departments=tuple(
+            Option(k, label, k == department)
+            for k, label in dept_labels.items()
+            if principal.department_scope is None or k in principal.department_scope
+        ),
+        touchpoints=tuple(
+            Option(k, label, False)
+            for k, label in rt.taxonomy.labels("touchpoint", language).items()
+        ),
         owner=owner or "",
         breached_only=bool(breached),
         mine=mine_flag,
@@ -184,6 +198,26 @@ async def inbox_page(
     )
     chrome = build_chrome(request, principal, language, N_("Cases"))
     return render(request, "cases.html", chrome, ctx)
+
+
+@router.post("/cases/new", response_class=Response, include_in_schema=False)
+async def open_case(
+    rt: RuntimeDep,
+    principal: Principal = Worker,
+    title: str = Form(...),
+    department: str = Form(""),
+    touchpoint: str = Form(""),
+    priority: str = Form("normal"),
+    kind: str = Form("feedback"),
+    customer: str = Form(""),
+) -> Response:
+    """Open a case by hand (as ``POST /api/v1/cases``), then show it."""
+    row = await call_service(
+        rt, case_service.open_case, rt, principal, title=title,
+        department=department or None, touchpoint=touchpoint or None, priority=priority,
+        kind=kind, customer_external_id=customer.strip() or None,
+    )  # fmt: skip
+    return RedirectResponse(f"/cases/{row['id']}", status_code=303)
 
 
 @router.post("/cases/bulk", response_class=Response, include_in_schema=False)
