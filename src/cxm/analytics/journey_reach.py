@@ -46,7 +46,7 @@ def reach_source(engine: Engine, query: JourneyQuery) -> ir.Table:
     """What :func:`customer_summary` reads for ``query``: the customers' first interactions
     per touch-point when the mirror keeps them and the query filters by journey only, else
     the interactions."""
-    if CUSTOMER_FIRSTS in engine.mirrored and not (query.since or query.until or query.where):
+    if CUSTOMER_FIRSTS in engine.mirrored and query.journey_only:
         return engine.table(CUSTOMER_FIRSTS)
     return engine.table("interactions")
 

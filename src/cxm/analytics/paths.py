@@ -105,8 +105,7 @@ def ordered_window(t: ir.Table) -> Any:
 def paths_expression(engine: Engine, query: PathQuery) -> ir.Table:
     """A path query on an engine: from the kept first steps when the mirror has them and the
     query has no time window and no dimension filter, else from the interactions."""
-    window = query.journey
-    if CUSTOMER_PATHS in engine.mirrored and not (window.since or window.until or window.where):
+    if CUSTOMER_PATHS in engine.mirrored and query.journey.journey_only:
         return kept_path_expression(engine.table(CUSTOMER_PATHS), query)
     return path_expression(engine.table("interactions"), query)
 

@@ -42,6 +42,11 @@ class JourneyQuery:
         if self.since and self.until and self.since > self.until:
             raise ValidationFailed("'since' is after 'until'", field="since")
 
+    @property
+    def journey_only(self) -> bool:
+        """No time window and no dimension filter: every interaction, or one journey's."""
+        return not (self.since or self.until or self.where)
+
 
 @dataclass(frozen=True)
 class PathQuery:

@@ -10,10 +10,10 @@ Layout under the mirror directory::
     customers/bucket=00003/…            (by id // 100 000, so updates rewrite few files)
     response_rollups/month=YYYY-MM/…    daily statistics per dimension value and source
                                         (``cxm.store.mirror_rollups``), rebuilt per month
-    customer_paths/bucket=00003/…       each customer's first steps, per path level and
-                                        journey, and their first interaction per touch-point
-    customer_firsts/bucket=00003/…      (``cxm.store.mirror_customers``), rebuilt per
-                                        customer whose interactions changed
+    customer_paths/bucket=00003/…       each customer's first path steps (by customer id
+                                        // 10 000; ``cxm.store.mirror_customers``)
+    customer_firsts/bucket=00003/…      each customer's first interaction per touch-point;
+                                        both rebuilt per customer whose interactions changed
 
 A refresh copies the rows whose ``change_seq`` lies past the table's watermark, streaming
 them from the store in chunks into one Parquet file per touched partition. Rows that were
@@ -36,7 +36,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -358,10 +358,10 @@ class _Copier:
                     buffered.setdefault(key, []).append(part)
                 buffered_rows += chunk.num_rows
                 if buffered_rows >= FLUSH_ROWS:
-                    writers.write_all([buffered])
+                    writers.write_all(buffered)
                     buffered, buffered_rows = {}, 0
                 self._advance(chunk.num_rows)
-            writers.write_all([buffered])
+            writers.write_all(buffered)
             new_files = writers.close()
         except BaseException:
             writers.abort()
@@ -490,9 +490,8 @@ class _Copier:
         interactions = self.manifest.table("interactions")
         states = {name: self.manifest.table(name) for name in SCHEMAS}
         changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.changed_customers]))
-        everyone = not set(SCHEMAS) <= set(self.manifest.tables) or bool(
-            changed.size > REBUILD_CUSTOMERS
-        )
+        missing = not set(SCHEMAS) <= set(self.manifest.tables)
+        everyone = missing or changed.size > REBUILD_CUSTOMERS
         if not everyone and not changed.size:
             self.total -= planned
             for state in states.values():
@@ -535,7 +534,7 @@ class _Copier:
                     parts = _by_customer_bucket(rows)
                     if parts:
                         writers[name].finish_before(min(parts))
-                    writers[name].write_all([parts])
+                    writers[name].write_all(parts)
             return {name: w.close() for name, w in writers.items()}
         except BaseException:
             for w in writers.values():
@@ -607,11 +606,10 @@ class _PartitionWriters:
         self.open: dict[str, tuple[Path, str, pq.ParquetWriter, FileInfo]] = {}
         self.finished: list[tuple[Path, str, FileInfo]] = []
 
-    def write_all(self, buffered: Iterable[dict[str, list[pa.Table]]]) -> None:
-        for partitions in buffered:
-            for key, parts in partitions.items():
-                data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
-                self._write(key, data)
+    def write_all(self, buffered: dict[str, list[pa.Table]]) -> None:
+        for key, parts in buffered.items():
+            data = pa.concat_tables(parts) if len(parts) > 1 else parts[0]
+            self._write(key, data)
 
     def _write(self, key: str, data: pa.Table) -> None:
         if key not in self.open:
