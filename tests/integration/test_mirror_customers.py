@@ -6,6 +6,7 @@ of the customers whose interactions changed."""
 
 from __future__ import annotations
 
+import json
 import random
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -145,6 +146,26 @@ def test_a_customer_left_with_no_interaction_has_no_path_kept(
     kept, ordered = kept_and_ordered(rt)
     assert kept == ordered and kept[0].customers == 1
     assert kept[0].paths[0].steps == ("card",)
+
+
+def test_a_mirror_without_the_tables_builds_them_with_nothing_to_copy(
+    sqlite_runtime: Runtime,
+) -> None:
+    rt = sqlite_runtime
+    insert_rows(rt, "customers", customer_rows(30))
+    insert_rows(rt, "interactions", interaction_rows(300, 30, seed=4))
+    mirror.refresh_mirror(rt)
+    path = rt.settings.mirror_dir / mirror_store.MANIFEST_NAME
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    for name in (CUSTOMER_PATHS, CUSTOMER_FIRSTS):  # as a mirror written before them
+        del manifest["tables"][name]
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+    mirror.refresh_mirror(rt)
+    built = mirror_store.read_manifest(rt.settings.mirror_dir)
+    assert built is not None
+    assert all(built.tables[name].rows for name in (CUSTOMER_PATHS, CUSTOMER_FIRSTS))
+    kept, ordered = kept_and_ordered(rt)
+    assert kept == ordered and kept[0].customers == 30
 
 
 def test_a_time_window_or_a_dimension_filter_reads_the_interactions(

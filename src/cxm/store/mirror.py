@@ -488,9 +488,9 @@ class _Copier:
         else for the customers whose interactions changed, each of their buckets rewritten
         once with the other customers' rows carried over."""
         interactions = self.manifest.table("interactions")
+        missing = not set(SCHEMAS) <= set(self.manifest.tables)
         states = {name: self.manifest.table(name) for name in SCHEMAS}
         changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.changed_customers]))
-        missing = not set(SCHEMAS) <= set(self.manifest.tables)
         everyone = missing or changed.size > REBUILD_CUSTOMERS
         if not everyone and not changed.size:
             self.total -= planned
