@@ -105,7 +105,7 @@ def _render(
                     "marker": {"color": BASE_COLOUR},
                 }
             ],
-            "layout": layout(height=320, xaxis={"range": [0, 1]}),
+            "layout": layout(height=320, xaxis={"range": [0, 1]}, yaxis={"autorange": "reversed"}),
         },
     )
     chrome = build_chrome(request, principal, language, N_("Analyse a text"))
