@@ -125,6 +125,60 @@ def test_cases_page_opens_a_case_and_filters_by_department(rt: Runtime, login: L
     assert [o["key"] for o in scoped] == ["customer_service"]  # a manager sees their own
 
 
+def test_closed_loop_page_lists_and_adds_rules_and_routes_and_draws_causes(
+    rt: Runtime, login: Login
+) -> None:
+    _seed(rt)
+    admin = login("ada")
+    ctx = admin.get("/loop?_context=1").json()["context"]
+    api_rules = admin.get("/api/v1/loop/rules").json()["rules"]
+    assert [r["id"] for r in ctx["rules"]] == [r["id"] for r in api_rules] and ctx["can_edit"]
+    assert len(ctx["routes"]) == len(admin.get("/api/v1/loop/routing").json()["routes"]) > 0
+    form = {"csrf_token": admin.csrf, "name": "Ostre odejścia", "kind": "detractor",  # type: ignore[attr-defined]
+            "priority": "critical", "dimension": "touchpoint", "values": "invoice, hotline",
+            "params": '{"max_nps": 3}', "complaint": "1"}  # fmt: skip
+    assert admin.post("/loop/rules", data=form, follow_redirects=False).status_code == 303
+    added = admin.get("/api/v1/loop/rules").json()["rules"][-1]
+    assert (added["name"], added["priority"], added["complaint"]) == (
+        "Ostre odejścia",
+        "critical",
+        True,
+    )
+    assert added["scope"] == {"touchpoint": ["invoice", "hotline"]} and added["params"] == {
+        "max_nps": 3
+    }
+    for field, bad in (("values", "mars"), ("params", "{max"), ("kind", "psychic")):
+        answer = admin.post("/loop/rules", data={**form, field: bad})
+        assert answer.status_code == 422 and f"<code>{field}</code>" in answer.text, field
+    route = {"csrf_token": admin.csrf, "department": "billing", "touchpoint": "hotline",  # type: ignore[attr-defined]
+             "owner": "agata", "manager": "marek", "manager_email": "marek@firma.pl"}  # fmt: skip
+    assert admin.post("/loop/routing", data=route, follow_redirects=False).status_code == 303
+    routes = admin.get("/api/v1/loop/routing").json()["routes"]
+    assert (routes[-1]["touchpoint"], routes[-1]["owner"]) == ("hotline", "agata")
+    # an analyst sees the page without the forms and may not post them
+    analyst = login("ola")
+    assert analyst.get("/loop?_context=1").json()["context"]["can_edit"] is False
+    assert "new-rule" not in analyst.get("/loop").text
+    denied = analyst.post("/loop/routing", data={**route, "csrf_token": analyst.csrf})  # type: ignore[attr-defined]
+    assert denied.status_code == 403
+    assert login("agata").get("/loop").status_code == 403  # agents work cases, not rules
+    # complaints per department and cause, as the API counts them, drawn stacked
+    headers = {"X-CSRF-Token": admin.csrf}  # type: ignore[attr-defined]
+    for cause in ("process", "process", "price"):
+        made = admin.post("/api/v1/cases", headers=headers, json={
+            "title": "Reklamacja", "kind": "complaint", "department": "billing"})  # fmt: skip
+        case_id = made.json()["case"]["id"]
+        assessed = admin.post(f"/api/v1/cases/{case_id}/complaint/assessment", headers=headers,
+                              json={"cause_category": cause})  # fmt: skip
+        assert assessed.status_code == 200, assessed.text
+    ctx = admin.get("/loop?_context=1").json()["context"]
+    api = admin.get("/api/v1/complaints/causes").json()["rows"]
+    assert sorted(c["complaints"] for c in ctx["causes"]) == sorted(r["complaints"] for r in api)
+    assert sorted(c["complaints"] for c in ctx["causes"]) == [1, 2]
+    bars = ctx["figure"]["data"]
+    assert len(bars) == 2 and sum(sum(b["y"]) for b in bars) == 3
+
+
 def test_standards_page_draws_compliance_over_time_by_department(rt: Runtime, login: Login) -> None:
     from factories import seed_departments
 

@@ -74,6 +74,10 @@ PINNED = {
         "breached_only", "mine",
         "open_count", "breached_count", "by_owner", "message",
     },
+    "/loop": {
+        "can_edit", "rules", "routes", "causes", "kinds", "priorities", "dimensions",
+        "departments", "touchpoints", "defaults", "figure",
+    },
     "/standards": {"standards", "latest", "met_share", "figure"},
     "/admin/notifications": {"counts", "webhooks", "dead", "pending", "deliveries", "message"},
     "/surveys": {"surveys", "error"},

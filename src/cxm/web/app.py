@@ -45,6 +45,7 @@ from cxm.web.pages import (
     ideas_detail,
     ideas_inbox,
     login,
+    loop_setup,
     overview,
     pain_points,
     report,
@@ -192,7 +193,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(journeys_page.router)
     for router in (cases_api.router, standards_api.router, webhooks_api.router):
         app.include_router(router, prefix="/api/v1")
-    for page in (cases_page, standards_page, notifications_page):
+    for page in (cases_page, loop_setup, standards_page, notifications_page):
         app.include_router(page.router)
     for page in (ideas_page, ideas_inbox, ideas_detail, pulse_page, training_page):
         app.include_router(page.router)

@@ -35,6 +35,7 @@ NAVIGATION: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("/journeys", N_("Journeys"), ("admin", "analyst", "manager")),
     ("/alerts", N_("Alerts"), ("admin", "analyst")),
     ("/cases", N_("Cases"), ("admin", "analyst", "manager", "agent")),
+    ("/loop", N_("Closed loop"), ("admin", "analyst", "manager")),
     ("/standards", N_("Standards"), ("admin", "analyst", "manager")),
     ("/admin/notifications", N_("Notifications"), ("admin",)),
     ("/surveys", N_("Surveys"), ("admin", "analyst")),
