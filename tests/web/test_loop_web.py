@@ -199,6 +199,37 @@ def test_standards_page_draws_compliance_over_time_by_department(rt: Runtime, lo
     assert names == {labels["billing"], labels["customer_service"], "Cel"}
     assert len(page["latest"]) == 2
     assert login("ola").get("/standards").status_code == 200
+    assert not page["can_edit"] and "new-standard" not in login("ola").get("/standards").text
+
+
+def test_admin_adds_a_standard_and_measures_compliance_from_the_page(
+    rt: Runtime, login: Login
+) -> None:
+    admin = login("ada")
+    form = {"csrf_token": admin.csrf, "key": "csat_hotline", "kind": "min_csat",  # type: ignore[attr-defined]
+            "target": "4.2", "scope_dimension": "touchpoint", "name_pl": "CSAT infolinii",
+            "name_en": "Hotline CSAT", "window_days": "60", "min_n": "3"}  # fmt: skip
+    made = admin.post("/standards", data=form, follow_redirects=False)
+    assert made.status_code == 303
+    (added,) = [s for s in admin.get("/api/v1/standards").json()["standards"]
+                if s["key"] == "csat_hotline"]  # fmt: skip
+    assert made.headers["location"] == f"/standards?standard={added['id']}"
+    assert (added["scope_dimension"], added["target"], added["window_days"]) == (
+        "touchpoint", 4.2, 60,
+    )  # fmt: skip
+    again = admin.post("/standards", data=form)
+    assert again.status_code == 422 and "<code>key</code>" in again.text  # exists
+    bad = admin.post("/standards", data={**form, "key": "other", "kind": "mood"})
+    assert bad.status_code == 422 and "<code>kind</code>" in bad.text
+    measured = admin.post("/standards/evaluate", data={"csrf_token": admin.csrf},  # type: ignore[attr-defined]
+                          follow_redirects=False)  # fmt: skip
+    assert measured.status_code == 303 and "measured=" in measured.headers["location"]
+    page = admin.get(measured.headers["location"] + "&_context=1").json()["context"]
+    count = measured.headers["location"].split("measured=")[1].split("&")[0]
+    assert page["can_edit"] and f" {count} " in page["message"]
+    analyst = login("ola")
+    denied = analyst.post("/standards/evaluate", data={"csrf_token": analyst.csrf})  # type: ignore[attr-defined]
+    assert denied.status_code == 403
 
 
 def test_admin_replays_dead_letter_from_notifications_page(rt: Runtime, login: Login) -> None:

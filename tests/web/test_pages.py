@@ -78,7 +78,9 @@ PINNED = {
         "can_edit", "rules", "routes", "causes", "kinds", "priorities", "dimensions",
         "departments", "touchpoints", "defaults", "figure",
     },
-    "/standards": {"standards", "latest", "met_share", "figure"},
+    "/standards": {
+        "standards", "latest", "met_share", "figure", "can_edit", "kinds", "scopes", "message",
+    },
     "/admin/notifications": {"counts", "webhooks", "dead", "pending", "deliveries", "message"},
     "/surveys": {"surveys", "error"},
     "/ideas": {

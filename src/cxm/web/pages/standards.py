@@ -1,25 +1,30 @@
 """The Standards page: service standards, their latest compliance per department (or
 touch-point, channel), and compliance over time as a Plotly chart (one line per scope value
-and the target)."""
+and the target). Admins add a standard and measure compliance now (as ``POST
+/api/v1/standards`` and ``/standards/evaluate`` do)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlencode
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
 
 from cxm.domain.access import Principal
-from cxm.domain.loop_standards import STANDARD_KINDS
+from cxm.domain.loop_standards import STANDARD_KINDS, STANDARD_SCOPES
 from cxm.services.loop import standards as standard_service
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.base import build_chrome, render
+from cxm.web.pages.filters import Option, dimension_name
 
 router = APIRouter()
 Reader = Depends(require_roles("admin", "analyst", "manager"))
+Admin = Depends(require_roles("admin"))
 KIND_NAMES = {
     "response_time": N_("Handling time percentile (s)"),
     "first_contact_resolution": N_("First-contact resolution"),
@@ -55,6 +60,10 @@ class StandardsContext:
     latest: tuple[ComplianceRow, ...]
     met_share: str
     figure: dict[str, Any]
+    can_edit: bool
+    kinds: tuple[Option, ...]
+    scopes: tuple[Option, ...]
+    message: str | None
 
 
 def _fmt(value: float | None, kind: str, language: str) -> str:
@@ -120,9 +129,61 @@ async def standards_page(
             else "—"
         ),
         figure=_figure(rows, chosen, labels, language) if chosen else {"data": [], "layout": {}},
+        can_edit=principal.role == "admin",
+        kinds=tuple(
+            Option(k, i18n.gettext(language, v), None, False) for k, v in KIND_NAMES.items()
+        ),
+        scopes=tuple(
+            Option(d, dimension_name(d, language), None, d == "department") for d in STANDARD_SCOPES
+        ),
+        message=_message(request, language),
     )
     chrome = build_chrome(request, principal, language, N_("Standards"))
     return render(request, "standards.html", chrome, ctx)
+
+
+def _message(request: Request, language: str) -> str | None:
+    """What the last evaluation found, from the redirect's query string."""
+    params = request.query_params
+    if "measured" not in params:
+        return None
+    return i18n.gettext(language, N_("Measured now: %(n)s results, %(b)s breaches.")) % {
+        "n": params.get("measured"),
+        "b": params.get("breaches", "0"),
+    }
+
+
+@router.post("/standards", response_class=Response, include_in_schema=False)
+async def add_standard(
+    rt: RuntimeDep,
+    principal: Principal = Admin,
+    key: str = Form(...),
+    kind: str = Form(...),
+    target: float = Form(...),
+    scope_dimension: str = Form("department"),
+    scope_value: str = Form(""),
+    name_pl: str = Form(""),
+    name_en: str = Form(""),
+    window_days: int = Form(30),
+    percentile: float = Form(0.9),
+    min_n: int = Form(10),
+) -> Response:
+    """Add a standard (a share's target is a fraction, 0–1), then show it."""
+    new_id = await call_service(
+        rt, standard_service.add_standard, rt, key.strip(), kind, target,
+        scope_dimension=scope_dimension, scope_value=scope_value or None,
+        name_pl=name_pl.strip() or None, name_en=name_en.strip() or None,
+        window_days=window_days, percentile=percentile, min_n=min_n,
+    )  # fmt: skip
+    return RedirectResponse(f"/standards?standard={new_id}", status_code=303)
+
+
+@router.post("/standards/evaluate", response_class=Response, include_in_schema=False)
+async def evaluate_now(rt: RuntimeDep, principal: Principal = Admin) -> Response:
+    """Measure every standard now (breaches open cases), back to the page with the counts."""
+    run = await run_in_threadpool(standard_service.evaluate_standards, rt)
+    query = urlencode({"measured": len(run.current), "breaches": run.breaches})
+    return RedirectResponse(f"/standards?{query}", status_code=303)
 
 
 def _figure(
