@@ -248,6 +248,28 @@ def test_admin_replays_dead_letter_from_notifications_page(rt: Runtime, login: L
     assert login("agata").get("/admin/notifications").status_code == 403
 
 
+def test_admin_registers_and_deactivates_a_webhook_from_the_page(login: Login) -> None:
+    admin = login("ada")
+    form = {"csrf_token": admin.csrf, "name": "crm", "url": "https://crm.example/hook",  # type: ignore[attr-defined]
+            "events": "case.opened, case.escalated"}  # fmt: skip
+    shown = admin.post("/admin/notifications/webhooks?_context=1", data=form).json()["context"]
+    secret = shown["new_webhook"]["secret"]
+    assert len(secret) >= 32
+    html = admin.post("/admin/notifications/webhooks", data={**form, "name": "erp"}).text
+    assert 'id="webhook-secret"' in html
+    listed = admin.get("/api/v1/webhooks").json()["webhooks"]
+    crm = next(w for w in listed if w["name"] == "crm")
+    assert crm["active"] and secret not in str(listed)  # the secret is not listed again
+    assert secret not in admin.get("/admin/notifications").text
+    bad = admin.post("/admin/notifications/webhooks", data={**form, "url": "ftp://x"})
+    assert bad.status_code == 422 and "<code>url</code>" in bad.text
+    gone = admin.post(f"/admin/notifications/webhooks/{crm['id']}/deactivate",
+                      data={"csrf_token": admin.csrf}, follow_redirects=False)  # type: ignore[attr-defined]  # fmt: skip
+    assert gone.status_code == 303
+    listed = admin.get("/api/v1/webhooks").json()["webhooks"]
+    assert not next(w for w in listed if w["id"] == crm["id"])["active"]
+
+
 def test_recontact_link_records_one_answer_as_a_response(rt: Runtime, client: TestClient) -> None:
     _seed(rt)
     (case,) = cases.list_cases(rt, ADMIN, department="billing")

@@ -81,7 +81,9 @@ PINNED = {
     "/standards": {
         "standards", "latest", "met_share", "figure", "can_edit", "kinds", "scopes", "message",
     },
-    "/admin/notifications": {"counts", "webhooks", "dead", "pending", "deliveries", "message"},
+    "/admin/notifications": {
+        "counts", "webhooks", "dead", "pending", "deliveries", "message", "events", "new_webhook",
+    },
     "/surveys": {"surveys", "error"},
     "/ideas": {
         "ideas", "q", "status", "mine", "statuses", "touchpoints", "departments", "unread",

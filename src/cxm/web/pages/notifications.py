@@ -1,6 +1,7 @@
-"""Notifications administration: webhooks, the outbox by status, the delivery log (one row
-per attempt) and the dead letters, which an administrator can replay. Also the public
-recontact page a customer reaches from the follow-up e-mail (a signed link, no login)."""
+"""Notifications administration: webhooks (registered, with the secret shown once, and
+deactivated), the outbox by status, the delivery log (one row per attempt) and the dead
+letters, which an administrator can replay. Also the public recontact page a customer
+reaches from the follow-up e-mail (a signed link, no login)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,8 @@ class NotificationsContext:
     pending: tuple[MessageRow, ...]
     deliveries: tuple[DeliveryRow, ...]
     message: str | None
+    events: tuple[str, ...]
+    new_webhook: dict[str, object] | None  # just registered: its secret, shown this once
 
 
 def _message(row: dict[str, object]) -> MessageRow:
@@ -72,6 +75,46 @@ def _message(row: dict[str, object]) -> MessageRow:
 @router.get("/admin/notifications", response_class=Response, include_in_schema=False)
 async def notifications_page(
     request: Request, rt: RuntimeDep, language: LanguageDep, principal: Principal = Admin
+) -> Response:
+    return await _page(request, rt, language, principal, None)
+
+
+@router.post("/admin/notifications/webhooks", response_class=Response, include_in_schema=False)
+async def add_webhook(
+    request: Request,
+    rt: RuntimeDep,
+    language: LanguageDep,
+    principal: Principal = Admin,
+    name: str = Form(...),
+    url: str = Form(...),
+    events: str = Form("*"),
+) -> Response:
+    """Register a webhook (as ``POST /api/v1/webhooks``); the page shows its secret once."""
+    hook = await call_service(
+        rt, notification_service.add_webhook, rt, name.strip(), url.strip(),
+        events=events.strip() or "*",
+    )  # fmt: skip
+    return await _page(request, rt, language, principal, hook)
+
+
+@router.post(
+    "/admin/notifications/webhooks/{hook_id}/deactivate",
+    response_class=Response,
+    include_in_schema=False,
+)
+async def deactivate_webhook(
+    rt: RuntimeDep, hook_id: int, principal: Principal = Admin
+) -> Response:
+    await call_service(rt, notification_service.remove_webhook, rt, hook_id)
+    return RedirectResponse("/admin/notifications", status_code=303)
+
+
+async def _page(
+    request: Request,
+    rt: RuntimeDep,
+    language: str,
+    principal: Principal,
+    new_webhook: dict[str, object] | None,
 ) -> Response:
     dead = await call_service(rt, notification_service.list_outbox, rt, status="dead")
     pending = await call_service(rt, notification_service.list_outbox, rt, status="pending")
@@ -95,6 +138,8 @@ async def notifications_page(
             for d in log
         ),
         message=request.query_params.get("message"),
+        events=notification_service.EVENTS,
+        new_webhook=new_webhook,
     )
     chrome = build_chrome(request, principal, language, N_("Notifications"))
     return render(request, "notifications_admin.html", chrome, ctx)
