@@ -295,6 +295,32 @@ def test_users_page_shows_a_new_token_once(login: Login) -> None:
     assert token not in later.text and token[:12] in later.text
 
 
+def test_any_user_manages_their_own_tokens_on_their_page(login: Login) -> None:
+    employee = login("ewa")
+    page = employee.get("/")
+    assert 'href="/account/tokens"' in page.text  # the user's name in the header links there
+    form = {"name": "arkusz", "csrf_token": employee.csrf}  # type: ignore[attr-defined]
+    created = employee.post("/account/tokens", data=form)
+    assert created.status_code == 200 and created.headers["cache-control"] == "no-store"
+    token = created.text.split('<code id="new-token" class="secret">')[1].split("<")[0]
+    bearer = {"Authorization": f"Bearer {token}"}
+    assert employee.get("/api/v1/me", headers=bearer).json()["username"] == "ewa"
+    listed = employee.get("/account/tokens?_context=1").json()["context"]["tokens"]
+    assert [t["name"] for t in listed] == ["arkusz"] and token not in str(listed)
+    # someone else's token cannot be revoked from here
+    admin = login("ada")
+    other = admin.post("/admin/tokens", data={"username": "ola", "name": "etl",
+                                              "csrf_token": admin.csrf})  # type: ignore[attr-defined]  # fmt: skip
+    assert other.status_code == 200
+    theirs = next(t["id"] for t in admin.get("/api/v1/tokens").json() if t["name"] == "etl")
+    refused = employee.post(f"/account/tokens/{theirs}/revoke", data={"csrf_token": employee.csrf})  # type: ignore[attr-defined]
+    assert refused.status_code == 404
+    revoked = employee.post(f"/account/tokens/{listed[0]['id']}/revoke",
+                            data={"csrf_token": employee.csrf}, follow_redirects=False)  # type: ignore[attr-defined]  # fmt: skip
+    assert revoked.status_code == 303
+    assert employee.get("/api/v1/me", headers=bearer).status_code == 401
+
+
 def test_users_page_reports_a_bad_form_naming_the_field(login: Login) -> None:
     admin = login("ada")
     response = admin.post(

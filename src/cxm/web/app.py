@@ -34,10 +34,8 @@ from cxm.web.api import standards as standards_api
 from cxm.web.api import surveys as surveys_api
 from cxm.web.api import webhooks as webhooks_api
 from cxm.web.errors import install_error_handlers
-from cxm.web.pages import alerts as alerts_page
-from cxm.web.pages import answer as answer_page
-from cxm.web.pages import cases as cases_page
 from cxm.web.pages import (
+    account,
     changes,
     comments,
     compare,
@@ -54,6 +52,9 @@ from cxm.web.pages import (
     users,
     word_of_mouth,
 )
+from cxm.web.pages import alerts as alerts_page
+from cxm.web.pages import answer as answer_page
+from cxm.web.pages import cases as cases_page
 from cxm.web.pages import ideas as ideas_page
 from cxm.web.pages import journeys as journeys_page
 from cxm.web.pages import news as news_page
@@ -186,8 +187,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         surveys_api.router,
     ):
         app.include_router(router, prefix="/api/v1")
-    for page in (login, overview, report, taxonomy_page, data, users, comments, text_analysis):
+    for page in (login, account, overview, report, taxonomy_page, data, users, comments):
         app.include_router(page.router)
+    app.include_router(text_analysis.router)
     for page in (compare, changes, trends, pain_points, word_of_mouth, alerts_page):
         app.include_router(page.router)
     app.include_router(journeys_page.router)
