@@ -192,6 +192,22 @@ def test_designer_page_creates_edits_branches_and_publishes(login: Login) -> Non
     listing = ola.get("/surveys?_context=1").json()["context"]["surveys"]
     assert listing[0]["invited"] == 1 and listing[0]["version"] == 1
     assert ola.post("/surveys/nps_rel/publish", data={}).status_code == 403  # no CSRF token
+    # an invitation through a chosen channel; a bad one is named
+    qr = ola.post("/surveys/nps_rel/invite", data={"csrf_token": csrf, "channel": "qr"})
+    assert qr.status_code == 200 and "/s/" in qr.text
+    bad = ola.post("/surveys/nps_rel/invite", data={"csrf_token": csrf, "channel": "pigeon"})
+    assert bad.status_code == 422 and "pigeon" in bad.text
+    unknown = ola.post("/surveys/nps_rel/invite", data={"csrf_token": csrf, "customer": "nobody"})
+    assert unknown.status_code == 422
+    # each published version lists its questions; archiving stops collecting answers
+    versions = ola.get("/surveys/nps_rel?_context=1").json()["context"]["versions"]
+    assert [v["number"] for v in versions] == [1] and len(versions[0]["questions"]) == 2
+    archived = ola.post(
+        "/surveys/nps_rel/archive", data={"csrf_token": csrf}, follow_redirects=False
+    )
+    assert archived.status_code == 303
+    assert ola.get("/api/v1/surveys/nps_rel").json()["status"] == "archived"
+    assert ola.get("/api/v1/surveys/nps_rel/versions/9").status_code == 404
 
 
 class _FormFields(HTMLParser):

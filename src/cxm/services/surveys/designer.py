@@ -215,6 +215,13 @@ def live_definition(rt: Runtime, survey: dict[str, Any]) -> SurveyDefinition:
     return DEFINITIONS.get(rt, survey["id"], survey["current_version"])
 
 
+def version_definition(rt: Runtime, survey: dict[str, Any], version: int) -> SurveyDefinition:
+    """One published version of a survey (as :func:`get_survey` returns it)."""
+    if version not in {v["version"] for v in survey["versions"]}:
+        raise NotFound(f"survey '{survey['key']}' has no version {version}", field="version")
+    return DEFINITIONS.get(rt, survey["id"], version)
+
+
 def read_survey_file(path: Path) -> dict[str, Any]:
     """A survey YAML file: ``key``, ``name``, ``kind``, ``distribution`` and the definition
     (``title``, ``intro``, ``thank_you``, ``anonymous``, ``questions``)."""

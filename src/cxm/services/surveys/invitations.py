@@ -97,7 +97,9 @@ def invite(
     survey = designer.get_customer_survey(rt, survey_key)
     designer.live_definition(rt, survey)
     if channel not in CHANNELS:
-        raise ValidationFailed(f"channel must be one of {', '.join(CHANNELS)}", field="channel")
+        raise ValidationFailed(
+            f"channel '{channel}' is not one of {', '.join(CHANNELS)}", field="channel"
+        )
     interaction: dict[str, Any] = {}
     customer: dict[str, Any] = {}
     if interaction_external_id:

@@ -107,7 +107,7 @@ async def get_version(
     rt: RuntimeDep, principal: AnalystDep, key: str, version: int
 ) -> dict[str, Any]:
     survey = await call_service(rt, designer.get_survey, rt, key)
-    definition = designer.DEFINITIONS.get(rt, survey["id"], version)
+    definition = await call_service(rt, designer.version_definition, rt, survey, version)
     return {"key": key, "version": version, "definition": definition.model_dump(mode="json")}
 
 

@@ -192,6 +192,14 @@ class Option:
 
 
 @dataclass(frozen=True)
+class VersionView:
+    number: int
+    published: str
+    by: str
+    questions: tuple[str, ...]  # each question's text and type, in the page's language
+
+
+@dataclass(frozen=True)
 class DesignerContext:
     key: str
     name: str
@@ -199,7 +207,8 @@ class DesignerContext:
     status: str
     status_key: str
     version: int
-    versions: tuple[tuple[int, str, str], ...]
+    versions: tuple[VersionView, ...]
+    channels: tuple[str, ...]
     title_pl: str
     title_en: str
     intro_pl: str
@@ -272,6 +281,10 @@ async def _designer(
         }
         qr_svg = (await call_service(rt, distribution.qr_code, rt, key, chosen, "svg")).decode()
     rows = _funnel_views(rt, await call_service(rt, funnel.survey_funnel, rt, key), language)
+    published = {
+        v["version"]: await call_service(rt, designer.version_definition, rt, survey, v["version"])
+        for v in survey["versions"]
+    }
 
     def text(name: str, lang: str) -> str:
         return str((definition.get(name) or {}).get(lang, ""))
@@ -284,9 +297,18 @@ async def _designer(
         status_key=survey["status"],
         version=survey["current_version"],
         versions=tuple(
-            (v["version"], i18n.format_day(v["published_at"], language), v["published_by"] or "")
+            VersionView(
+                v["version"],
+                i18n.format_day(v["published_at"], language),
+                v["published_by"] or "",
+                tuple(
+                    f"{q.text.get(language)} ({i18n.gettext(language, TYPE_NAMES[q.type])})"
+                    for q in published[v["version"]].questions
+                ),
+            )
             for v in survey["versions"]
         ),
+        channels=invitations.CHANNELS,
         title_pl=text("title", "pl"),
         title_en=text("title", "en"),
         intro_pl=text("intro", "pl"),
@@ -358,6 +380,13 @@ async def publish(key: str, rt: RuntimeDep, principal: Principal = Designer) -> 
     return RedirectResponse(f"/surveys/{key}?saved=1", status_code=303)
 
 
+@router.post("/surveys/{key}/archive", response_class=Response)
+async def archive(key: str, rt: RuntimeDep, principal: Principal = Designer) -> Response:
+    """Stop collecting answers (open invitations expire); publishing again revives it."""
+    await call_service(rt, designer.archive_survey, rt, key)
+    return RedirectResponse(f"/surveys/{key}?saved=1", status_code=303)
+
+
 @router.post("/surveys/{key}/distribution", response_class=Response)
 async def save_distribution(
     request: Request,
@@ -384,16 +413,22 @@ async def invite(
     principal: Principal = Designer,
 ) -> Response:
     form = await form_fields(request)
-    email = (form.get("email") or [""])[0].strip()
+
+    def field(name: str) -> str | None:
+        return (form.get(name) or [""])[0].strip() or None
+
+    email = field("email")
     try:
         made = await call_service(
             rt,
             invitations.invite,
             rt,
             key,
-            email=email or None,
-            language=(form.get("invite_language") or ["pl"])[0],
-            channel="email" if email else "manual",
+            customer_external_id=field("customer"),
+            interaction_external_id=field("interaction"),
+            email=email,
+            language=field("invite_language") or "pl",
+            channel=field("channel") or ("email" if email else "manual"),
         )
     except CxmError as exc:
         return await _designer(request, rt, principal, language, key, error=exc.message)
