@@ -173,6 +173,27 @@ def test_pulse_results_are_for_managers_of_their_department_only(
     assert "pulse-results" not in employee.get("/pulse").text
 
 
+def test_admin_links_a_user_to_an_employee_on_the_users_page(rt: Runtime, login: Login) -> None:
+    row = {"external_id": "E7", "name": "Ola", "department": "sales", "role": "agent"}
+    insert_rows(rt, "employees", [{**row, "active": True, "hired_on": datetime(2021, 1, 1)}])
+    admin = login("ada")
+    form = {"csrf_token": admin.csrf, "username": "ola", "employee": "E7"}  # type: ignore[attr-defined]
+    linked = admin.post("/admin/users/link", data=form, follow_redirects=False)
+    assert linked.status_code == 303
+    users = admin.get("/admin/users?_context=1").json()["context"]["users"]
+    assert next(u for u in users if u["username"] == "ola")["employee"] == "E7"
+    assert common.user_links(rt) == {"ola": "E7"}
+    taken = admin.post("/admin/users/link", data={**form, "username": "ewa"})
+    assert taken.status_code == 422 and "<code>employee</code>" in taken.text  # one user each
+    missing = admin.post("/admin/users/link", data={**form, "employee": "E404"})
+    assert missing.status_code == 404 and "E404" in missing.text
+    admin.post("/admin/users/link", data={**form, "employee": ""})  # unlink
+    assert common.user_links(rt) == {}
+    analyst = login("ola")
+    own = {**form, "csrf_token": analyst.csrf}  # type: ignore[attr-defined]
+    assert analyst.post("/admin/users/link", data=own).status_code == 403  # admins only
+
+
 def _link_ewa(rt: Runtime) -> None:
     """The user ewa as employee E9 (sales agent, hired in 2020)."""
     row = {"external_id": "E9", "name": "Ewa", "department": "sales", "role": "agent"}

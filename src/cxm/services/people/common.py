@@ -75,6 +75,15 @@ def link_user(rt: Runtime, username: str, employee_external_id: str | None) -> N
         )
 
 
+def user_links(rt: Runtime) -> dict[str, str]:
+    """Username → the external id of the employee the user is (linked users only)."""
+    query = select(USERS.c.username, LINKS.c.employee_external_id).join(
+        LINKS, LINKS.c.user_id == USERS.c.id
+    )
+    with rt.db.read() as conn:
+        return {r.username: r.employee_external_id for r in conn.execute(query)}
+
+
 def employee_of_user(conn: Connection, user_id: int) -> EmployeeView | None:
     row = conn.execute(
         select(EMPLOYEES)

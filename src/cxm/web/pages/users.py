@@ -1,4 +1,5 @@
-"""Administration of users (roles, departments) and API tokens; a new token is shown once."""
+"""Administration of users (roles, departments, the employee each one is) and API tokens; a
+new token is shown once."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from cxm.domain.access import Principal
 from cxm.domain.dimensions import USER_ROLES
 from cxm.domain.errors import CxmError
 from cxm.services import auth as auth_service
+from cxm.services.people import common as people_common
 from cxm.web import i18n
 from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
@@ -37,6 +39,7 @@ class UserRow:
     language: str
     active: bool
     created_at: str
+    employee: str  # the external id of the employee the user is, or ""
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,7 @@ async def _page(
     error: CxmError | None = None,
 ) -> Response:
     users = await call_service(rt, auth_service.list_users, rt)
+    links = await call_service(rt, people_common.user_links, rt)
     tokens = await call_service(rt, auth_service.list_api_tokens, rt)
     taxonomy = rt.taxonomy
     ctx = UsersContext(
@@ -85,6 +89,7 @@ async def _page(
                 u.language,
                 u.active,
                 i18n.format_day(u.created_at, language),
+                links.get(u.username, ""),
             )
             for u in users
         ),
@@ -148,6 +153,23 @@ async def create_user(
             department or None,
             user_language,
         )
+    except CxmError as exc:
+        return await _page(request, rt, principal, language, error=exc)
+    return RedirectResponse("/admin/users?saved=1", status_code=303)
+
+
+@router.post("/admin/users/link", response_class=Response, include_in_schema=False)
+async def link_employee(
+    request: Request,
+    rt: RuntimeDep,
+    language: LanguageDep,
+    principal: Principal = Admin,
+    username: str = Form(...),
+    employee: str = Form(""),
+) -> Response:
+    """Say which employee a user is (empty: unlink), as ``PUT /api/v1/people/links`` does."""
+    try:
+        await call_service(rt, people_common.link_user, rt, username, employee.strip() or None)
     except CxmError as exc:
         return await _page(request, rt, principal, language, error=exc)
     return RedirectResponse("/admin/users?saved=1", status_code=303)
