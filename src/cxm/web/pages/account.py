@@ -11,11 +11,10 @@ from fastapi.responses import RedirectResponse, Response
 
 from cxm.domain.access import Principal
 from cxm.services import auth as auth_service
-from cxm.web import i18n
 from cxm.web.deps import LanguageDep, PrincipalDep, RuntimeDep, call_service
 from cxm.web.i18n import N_
 from cxm.web.pages.base import build_chrome, render
-from cxm.web.pages.users import TokenRow
+from cxm.web.pages.users import TokenRow, token_rows
 
 router = APIRouter()
 
@@ -66,18 +65,7 @@ async def _page(
 ) -> Response:
     tokens = await call_service(rt, auth_service.list_api_tokens, rt, user_id=principal.user_id)
     ctx = AccountTokensContext(
-        tokens=tuple(
-            TokenRow(
-                t.id,
-                t.username,
-                t.name,
-                t.prefix,
-                i18n.format_day(t.created_at, language),
-                i18n.format_day(t.last_used_at, language),
-                t.revoked,
-            )
-            for t in tokens
-        ),
+        tokens=token_rows(tokens, language),
         new_token=new_token[1] if new_token else None,
         new_token_name=new_token[0] if new_token else None,
     )

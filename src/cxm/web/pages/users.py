@@ -66,6 +66,22 @@ class UsersContext:
     error_field: str | None
 
 
+def token_rows(tokens: list[auth_service.TokenView], language: str) -> tuple[TokenRow, ...]:
+    """Tokens as the token table shows them (never the plaintext, which is not stored)."""
+    return tuple(
+        TokenRow(
+            t.id,
+            t.username,
+            t.name,
+            t.prefix,
+            i18n.format_day(t.created_at, language),
+            i18n.format_day(t.last_used_at, language),
+            t.revoked,
+        )
+        for t in tokens
+    )
+
+
 async def _page(
     request: Request,
     rt: RuntimeDep,
@@ -93,18 +109,7 @@ async def _page(
             )
             for u in users
         ),
-        tokens=tuple(
-            TokenRow(
-                t.id,
-                t.username,
-                t.name,
-                t.prefix,
-                i18n.format_day(t.created_at, language),
-                i18n.format_day(t.last_used_at, language),
-                t.revoked,
-            )
-            for t in tokens
-        ),
+        tokens=token_rows(tokens, language),
         roles=tuple(
             Option(r, i18n.gettext(language, ROLE_NAMES[r]), None, False) for r in USER_ROLES
         ),
