@@ -155,6 +155,25 @@ def test_closed_loop_page_lists_and_adds_rules_and_routes_and_draws_causes(
     assert admin.post("/loop/routing", data=route, follow_redirects=False).status_code == 303
     routes = admin.get("/api/v1/loop/routing").json()["routes"]
     assert (routes[-1]["touchpoint"], routes[-1]["owner"]) == ("hotline", "agata")
+    # switch the new rule off, remove the new route: from the page, then back through the API
+    form_off = {"csrf_token": admin.csrf, "active": "0"}  # type: ignore[attr-defined]
+    off = admin.post(f"/loop/rules/{added['id']}/active", data=form_off, follow_redirects=False)
+    assert off.status_code == 303
+    assert not admin.get("/api/v1/loop/rules").json()["rules"][-1]["active"]
+    back_on = admin.put(f"/api/v1/loop/rules/{added['id']}/active", json={"active": True},
+                        headers={"X-CSRF-Token": admin.csrf})  # type: ignore[attr-defined]  # fmt: skip
+    assert (
+        back_on.status_code == 200 and admin.get("/api/v1/loop/rules").json()["rules"][-1]["active"]
+    )
+    removed = admin.post(f"/loop/routing/{routes[-1]['id']}/remove",
+                         data={"csrf_token": admin.csrf}, follow_redirects=False)  # type: ignore[attr-defined]  # fmt: skip
+    assert removed.status_code == 303
+    assert routes[-1]["id"] not in {
+        r["id"] for r in admin.get("/api/v1/loop/routing").json()["routes"]
+    }
+    gone = admin.delete(f"/api/v1/loop/routing/{routes[-1]['id']}",
+                        headers={"X-CSRF-Token": admin.csrf})  # type: ignore[attr-defined]  # fmt: skip
+    assert gone.status_code == 404
     # an analyst sees the page without the forms and may not post them
     analyst = login("ola")
     assert analyst.get("/loop?_context=1").json()["context"]["can_edit"] is False

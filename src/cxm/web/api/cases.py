@@ -70,6 +70,10 @@ class RuleIn(BaseModel):
     complaint: bool = False
 
 
+class ActiveIn(BaseModel):
+    active: bool
+
+
 class RouteIn(BaseModel):
     department: str
     touchpoint: str | None = None
@@ -189,6 +193,14 @@ async def add_rule(rt: RuntimeDep, principal: AdminDep, body: RuleIn) -> dict[st
     return {"id": rule_id}
 
 
+@router.put("/loop/rules/{rule_id}/active", summary="Switch an alert rule on or off")
+async def set_rule_active(
+    rt: RuntimeDep, principal: AdminDep, rule_id: int, body: ActiveIn
+) -> dict[str, bool]:
+    await call_service(rt, rules.set_rule_active, rt, rule_id, body.active)
+    return {"active": body.active}
+
+
 @router.get("/loop/routing", summary="Routing rules (touch-point → department → owner)")
 async def list_routes(rt: RuntimeDep, principal: PrincipalDep) -> dict[str, Any]:
     return {"routes": _json(await call_service(rt, setup.list_routes, rt))}
@@ -199,3 +211,8 @@ async def add_route(rt: RuntimeDep, principal: AdminDep, body: RouteIn) -> dict[
     data = body.model_dump()
     department = data.pop("department")
     return {"id": await call_service(rt, setup.add_route, rt, department, **data)}
+
+
+@router.delete("/loop/routing/{route_id}", status_code=204, summary="Remove a routing rule")
+async def remove_route(rt: RuntimeDep, principal: AdminDep, route_id: int) -> None:
+    await call_service(rt, setup.remove_route, rt, route_id)

@@ -1,6 +1,7 @@
 """The Closed loop page: the alert rules that open cases, the routing of cases to departments
-and owners (admins add both, as ``POST /api/v1/loop/rules`` and ``/loop/routing`` do), and the
-complaints per department and cause category (``GET /api/v1/complaints/causes``) as a chart."""
+and owners (admins add both, switch rules on and off and remove routes, as the API's
+``/loop/rules`` and ``/loop/routing`` do), and the complaints per department and cause
+category (``GET /api/v1/complaints/causes``) as a chart."""
 
 from __future__ import annotations
 
@@ -211,6 +212,20 @@ async def add_rule(
         rt, rules.add_rule, rt, name, kind, priority=priority, scope=scope, params=parsed,
         complaint=bool(complaint),
     )  # fmt: skip
+    return RedirectResponse("/loop", status_code=303)
+
+
+@router.post("/loop/rules/{rule_id}/active", response_class=Response, include_in_schema=False)
+async def set_rule_active(
+    rt: RuntimeDep, rule_id: int, principal: Principal = Admin, active: int = Form(...)
+) -> Response:
+    await call_service(rt, rules.set_rule_active, rt, rule_id, bool(active))
+    return RedirectResponse("/loop", status_code=303)
+
+
+@router.post("/loop/routing/{route_id}/remove", response_class=Response, include_in_schema=False)
+async def remove_route(rt: RuntimeDep, route_id: int, principal: Principal = Admin) -> Response:
+    await call_service(rt, setup.remove_route, rt, route_id)
     return RedirectResponse("/loop", status_code=303)
 
 
