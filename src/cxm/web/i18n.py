@@ -91,17 +91,18 @@ def choose_language(
 
 
 def format_number(value: float | None, language: str, digits: int = 1) -> str:
+    """A number as pages show it: grouped, ``digits`` decimals, a typographic minus."""
     if value is None:
         return "—"
     pattern = "#,##0" + ("." + "0" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=language)
+    return format_decimal(value, format=pattern, locale=language).replace("-", "−")
 
 
 def format_signed(value: float | None, language: str, digits: int = 1) -> str:
     if value is None:
         return "—"
     text = format_number(value, language, digits)
-    return f"+{text}" if value > 0 else text.replace("-", "−")
+    return f"+{text}" if value > 0 else text
 
 
 def format_day(value: date | datetime | None, language: str) -> str:
