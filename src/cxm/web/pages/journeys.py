@@ -48,7 +48,7 @@ DRIVER_SOURCES = {
 }
 #: The filter bar's dimensions that interactions carry (the journey is one of them).
 INTERACTION_FILTERS = tuple(d for d in FILTER_DIMENSIONS if d in INTERACTION_DIMENSIONS)
-_LAYOUT = {
+_LAYOUT: dict[str, Any] = {
     "margin": {"l": 56, "r": 16, "t": 16, "b": 80},
     "height": 360,
     "paper_bgcolor": "rgba(0,0,0,0)",
@@ -311,7 +311,20 @@ def journey_figures(rt: Any, m: JourneyMap, language: str) -> dict[str, dict[str
                 "yaxis": "y2",
             },
         ],
-        "layout": {**_LAYOUT, "yaxis2": {"overlaying": "y", "side": "right", "range": [-100, 100]}},
+        "layout": {
+            **_LAYOUT,
+            "margin": {**_LAYOUT["margin"], "r": 56},
+            # NPS on its own round ticks, not aligned to the volume axis's gridlines
+            "yaxis2": {
+                "overlaying": "y",
+                "side": "right",
+                "range": [-100, 100],
+                "tickmode": "linear",
+                "dtick": 50,
+                "showgrid": False,
+                "title": {"text": "NPS"},
+            },
+        },
     }
     curve = {
         "data": [
