@@ -552,7 +552,7 @@ class _Copier:
             for name, rows in tables.items():
                 computed[name].append(rows)
         changed_set = pa.array(changed, pa.int64())
-        buckets = {f"bucket={b:05d}" for b in (changed // CUSTOMER_BUCKET_IDS).tolist()}
+        buckets = set(_by_customer_bucket(pa.table({"customer_id": changed_set})))
         old: dict[str, list[str]] = {}
         new_files: dict[str, dict[str, FileInfo]] = {}
         for name, schema in SCHEMAS.items():

@@ -73,14 +73,16 @@ def customer_tables(
         if customers is not None:
             con.register("chosen", pa.table({"cid": pa.array(customers, pa.int64())}))
             chosen = "AND customer_id IN (SELECT cid FROM chosen)"
+        # every value of the journey levels, in one scan
+        distinct = ", ".join(
+            f"array_agg(DISTINCT {c}) FILTER (WHERE {c} IS NOT NULL)" for c in _CODED
+        )
+        found = con.execute(f"SELECT {distinct} FROM {source}").fetchone() or ()
         names: dict[str, list[str]] = {}
-        for column in _CODED:
-            found = con.execute(
-                f"SELECT DISTINCT {column} FROM {source} WHERE {column} IS NOT NULL"
-            ).fetchall()
-            names[column] = [row[0] for row in found] or [""]  # an ENUM needs a value
-            values = ", ".join("'" + v.replace("'", "''") + "'" for v in names[column])
-            con.execute(f"CREATE TYPE {column}_code AS ENUM ({values})")
+        for column, values in zip(_CODED, found, strict=True):
+            names[column] = list(values or []) or [""]  # an ENUM needs a value
+            listed = ", ".join("'" + v.replace("'", "''") + "'" for v in names[column])
+            con.execute(f"CREATE TYPE {column}_code AS ENUM ({listed})")
         reader = con.execute(
             "SELECT customer_id, epoch_us(occurred_at) AS occurred_at, "
             f"{', '.join(f'{c}::{c}_code AS {c}' for c in _CODED)} "
@@ -182,12 +184,11 @@ def _first_steps(
     if n > 1:
         changes[1:] |= steps[1:] != steps[:-1]
     index = np.flatnonzero(changes)
+    heads = np.flatnonzero(starts)
     group = np.cumsum(starts)[index] - 1
-    first_change = np.searchsorted(index, np.flatnonzero(starts))
-    position = np.arange(len(index)) - first_change[group]
+    position = np.arange(len(index)) - np.searchsorted(index, heads)[group]
     early = position < MAX_PATH_STEPS
     index, group, position = index[early], group[early], position[early]
-    heads = np.flatnonzero(starts)
     table = np.full((len(heads), MAX_PATH_STEPS), _NONE, np.int64)
     table[group, position] = steps[index]
     columns: dict[str, pa.Array] = {

@@ -103,7 +103,8 @@ class InboxContext:
     message: str | None
 
 
-def _t(language: str, names: dict[str, str], key: str | None) -> str:
+def name_of(language: str, names: dict[str, str], key: str | None) -> str:
+    """A key's translated name from ``names`` (the key itself when unnamed, — when None)."""
     return i18n.gettext(language, names[key]) if key in names else (key or "—")
 
 
@@ -115,11 +116,11 @@ def _row(row: dict[str, Any], language: str, dept_labels: dict[str, str]) -> Cas
     return CaseRow(
         id=row["id"],
         title=row["title"],
-        status=_t(language, STATUS_NAMES, row["status"]),
+        status=name_of(language, STATUS_NAMES, row["status"]),
         status_key=row["status"],
-        priority=_t(language, PRIORITY_NAMES, row["priority"]),
+        priority=name_of(language, PRIORITY_NAMES, row["priority"]),
         priority_key=row["priority"],
-        kind=_t(language, KIND_NAMES, row["kind"]),
+        kind=name_of(language, KIND_NAMES, row["kind"]),
         department=dept_labels.get(row["department"] or "", row["department"] or "—"),
         owner=row["owner"] or "—",
         opened=_when(row["opened_at"]),

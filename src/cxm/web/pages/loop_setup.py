@@ -21,7 +21,7 @@ from cxm.web.deps import LanguageDep, RuntimeDep, call_service, require_roles
 from cxm.web.i18n import N_
 from cxm.web.pages.analysis_views import layout
 from cxm.web.pages.base import PAGE_ROLES, build_chrome, render
-from cxm.web.pages.cases import CAUSE_NAMES, PRIORITY_NAMES, Option
+from cxm.web.pages.cases import CAUSE_NAMES, PRIORITY_NAMES, Option, name_of
 from cxm.web.pages.filters import allowed_values, dimension_name, value_label
 
 router = APIRouter()
@@ -94,7 +94,7 @@ async def loop_page(
         return "—" if key is None else value_label(taxonomy, dimension, key, language)
 
     def text(names: dict[str, str], key: str | None) -> str:
-        return i18n.gettext(language, names[key]) if key in names else (key or "—")
+        return name_of(language, names, key)
 
     def cause(key: str | None) -> str:
         return text(CAUSE_NAMES, key) if key else i18n.gettext(language, NOT_ASSESSED)
