@@ -39,9 +39,12 @@ class Database:
         #: writes then check their references themselves (see ``store.bulk``).
         self.foreign_keys = True
         self._quiet_since: int | None = None
+        #: The SQLite database file (None for PostgreSQL and in-memory SQLite).
+        self.sqlite_path: Path | None = None
         if self.is_sqlite:
             path = url.removeprefix("sqlite:///")
             if path and path != ":memory:":
+                self.sqlite_path = Path(path)
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
                 self._lock_fd = os.open(f"{path}.writelock", os.O_RDWR | os.O_CREAT, 0o644)
             self.engine = _sqlite_engine(url, immediate=False, pool_size=8)

@@ -52,6 +52,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, Table, func, sel
 from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.journeys import CUSTOMER_FIRSTS, CUSTOMER_PATHS
 from cxm.domain.metrics import ROLLUP_FORMAT, ROLLUP_TABLES
+from cxm.store import sqlite_export
 from cxm.store.database import Database
 from cxm.store.mirror_customers import SCHEMAS, customer_tables
 from cxm.store.mirror_rollups import ROLLUPS, Rollup
@@ -63,6 +64,9 @@ MANIFEST_NAME = "manifest.json"
 LOCK_NAME = ".refresh.lock"
 GRACE_SECONDS = 600.0
 CHUNK_ROWS = 50_000
+#: Changes from which a SQLite table is read in a child process (:mod:`.sqlite_export`): below,
+#: starting the process costs more than it saves.
+EXPORT_MIN_CHANGES = 100_000
 FLUSH_ROWS = 1_000_000
 ROW_GROUP_ROWS = 262_144
 SMALL_FILE_ROWS = 250_000
@@ -755,16 +759,24 @@ def _stream_changes(
 ) -> Iterator[pa.Table]:
     """Rows with ``low < change_seq <= high`` in change order, as Arrow tables of a chunk.
 
-    Uses the driver's cursor directly (no SQLAlchemy row objects) and converts column-wise;
-    on PostgreSQL a server-side cursor keeps memory bounded."""
+    Many rows of a SQLite file are read by the ADBC driver in a child process
+    (:mod:`cxm.store.sqlite_export`); otherwise the driver's cursor is used directly (no
+    SQLAlchemy row objects) and rows are converted column-wise; on PostgreSQL a server-side
+    cursor keeps memory bounded."""
+    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    where = f"change_seq > {int(low)} AND change_seq <= {int(high)}"
+    database = db.sqlite_path
+    if database is not None and high - low >= EXPORT_MIN_CHANGES:
+        names = [c.name for c in table.columns]
+        kinds = [(c.name, _storage_class(c.type)) for c in table.columns]
+        query = sqlite_export.typed_query(kinds, table.name, where, "change_seq")
+        for chunk in sqlite_export.stream(database, query, names, CHUNK_ROWS):
+            yield _typed(dict(zip(names, chunk.columns, strict=True)), schema, json_columns)
+        return
     columns = [
         f"CAST({c.name} AS TEXT)" if isinstance(c.type, JSON) else c.name for c in table.columns
     ]
-    sql = (
-        f"SELECT {', '.join(columns)} FROM {table.name} "
-        f"WHERE change_seq > {int(low)} AND change_seq <= {int(high)} ORDER BY change_seq"
-    )
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    sql = f"SELECT {', '.join(columns)} FROM {table.name} WHERE {where} ORDER BY change_seq"
     with db.engine.connect() as conn:
         raw: Any = conn.connection.driver_connection
         if db.is_sqlite:
@@ -785,22 +797,36 @@ def _stream_changes(
                 raw.rollback()
 
 
+def _storage_class(typ: Any) -> sqlite_export.StorageClass:
+    if isinstance(typ, Boolean | Integer):
+        return "INTEGER"
+    return "REAL" if isinstance(typ, Float) else "TEXT"
+
+
 def _to_arrow(
     rows: list[tuple[Any, ...]], schema: pa.Schema, json_columns: set[str], *, text_times: bool
 ) -> pa.Table:
-    """Driver rows → an Arrow table in one conversion (rows as a struct array), then fix the
-    SQLite representations (times as text, booleans as 0/1) with vectorised casts and add
-    the day columns (the schema's fields past the selected ones)."""
+    """Driver rows → an Arrow table in one conversion (rows as a struct array), then
+    :func:`_typed`."""
     selected = [f for f in schema if f.name not in _DAY_NAMES]
     raw_fields = [pa.field(f.name, _raw_type(f.type, text_times)) for f in selected]
     flat = pa.array(rows, type=pa.struct(raw_fields)).flatten()
+    return _typed(
+        {f.name: arr for f, arr in zip(selected, flat, strict=True)}, schema, json_columns
+    )
+
+
+def _typed(raw: dict[str, pa.Array], schema: pa.Schema, json_columns: set[str]) -> pa.Table:
+    """Fix the driver's representations (SQLite's times as text, booleans as 0/1) with
+    vectorised casts and add the day columns (the schema's fields past the selected ones)."""
     arrays: dict[str, pa.Array] = {}
-    for f, arr in zip(selected, flat, strict=True):
-        if arr.type != f.type:
-            arr = pc.cast(arr, f.type)
-        if f.name in json_columns:
+    for name, arr in raw.items():
+        typ = schema.field(name).type
+        if arr.type != typ:
+            arr = pc.cast(arr, typ)
+        if name in json_columns:
             arr = pc.if_else(pc.equal(arr, "null"), pa.scalar(None, pa.string()), arr)
-        arrays[f.name] = arr
+        arrays[name] = arr
     for time_name, day_name in DAY_COLUMNS.items():
         if day_name in schema.names:
             arrays[day_name] = pc.cast(arrays[time_name], pa.date32())
