@@ -1,7 +1,8 @@
 """Bulk writes of the experience tables: batch upserts by external id, id lookups, import runs.
 
-Hot paths use driver SQL (``executemany`` of ``INSERT … ON CONFLICT(external_id) DO UPDATE``),
-which SQLite and PostgreSQL (psycopg) both accept. Every upserted row gets a fresh
+Hot paths use driver SQL (``INSERT … ON CONFLICT(external_id) DO UPDATE``, bound row by row
+or, for many rows into SQLite, selected from a staged copy), which SQLite and PostgreSQL
+(psycopg) both accept. Every upserted row gets a fresh
 ``change_seq`` and ``updated_at`` inside the table's write lock, so the mirror's watermark
 sees it."""
 
@@ -14,9 +15,12 @@ from datetime import UTC, datetime
 from itertools import repeat
 from typing import Any, cast
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from sqlalchemy import Connection, Table, desc, insert, select, update
 from sqlalchemy.orm import aliased
 
+from cxm.store import sqlite_stage
 from cxm.store.database import Database
 from cxm.store.tables import Base, Customer, Employee, ImportRun, Interaction, Response
 
@@ -96,53 +100,100 @@ def lookup_rows(
         return find_rows(conn, table_name, external_ids, columns)
 
 
+#: Rows from which a write to a SQLite file goes through a staged copy (:mod:`.sqlite_stage`).
+STAGE_MIN_ROWS = 2_000
+
+
 def upsert_rows(
     db: Database,
     table_name: str,
     columns: Sequence[str],
-    values: Sequence[Sequence[Any]],
+    values: Sequence[pa.Array],
     update_columns: Sequence[str],
     *,
     keep_when_null: Sequence[str] = (),
 ) -> tuple[int, int]:
     """Insert or update rows by external id in one transaction; (inserted, updated).
 
-    ``values`` holds one list per column (``columns[0]`` must be ``external_id``);
+    ``values`` holds one Arrow array per column (``columns[0]`` must be ``external_id``);
     ``update_columns`` are replaced on conflict, except that a null in one of
-    ``keep_when_null`` keeps the stored value."""
+    ``keep_when_null`` keeps the stored value. Rows are written in order (a repeated external
+    id ends with its last row's values). Many rows into a SQLite file are first written to a
+    scratch file by the ADBC driver and copied from there in one ``INSERT … SELECT``;
+    otherwise they are bound one by one (``executemany``)."""
     if columns[0] != "external_id":
         raise ValueError("the first column must be external_id")
     count = len(values[0])
     if not count:
         return 0, 0
-    all_columns = [*columns, "change_seq", "updated_at"]
-    assignments = ", ".join(
+    all_columns = ", ".join([*columns, "change_seq", "updated_at"])
+    upsert = "ON CONFLICT (external_id) DO UPDATE SET " + ", ".join(
         f"{c} = COALESCE(excluded.{c}, {table_name}.{c})"
         if c in keep_when_null
         else f"{c} = excluded.{c}"
         for c in (*update_columns, "change_seq", "updated_at")
     )
     now = format_timestamp(utc_now())
+    if db.sqlite_path is not None and count >= STAGE_MIN_ROWS:
+        with (
+            sqlite_stage.staged(db.sqlite_path.parent, columns, values) as path,
+            db.attached(path, "stage"),
+            db.write(lock_key=table_name) as conn,
+        ):
+            top, first = _before_write(db, conn, table_name, columns, values)
+            conn.exec_driver_sql(
+                f"INSERT INTO {table_name} ({all_columns}) "
+                f"SELECT {', '.join(columns)}, {first - 1} + rowid, ? "
+                f"FROM stage.{sqlite_stage.TABLE} WHERE true ORDER BY rowid {upsert}",
+                (now,),
+            )
+            inserted = _inserted_since(conn, table_name, top)
+        return inserted, count - inserted
     with db.write(lock_key=table_name) as conn:
         mark = _mark(conn)
-        sql = (
-            f"INSERT INTO {table_name} ({', '.join(all_columns)}) "
-            f"VALUES ({', '.join([mark] * len(all_columns))}) "
-            f"ON CONFLICT (external_id) DO UPDATE SET {assignments}"
+        top, first = _before_write(db, conn, table_name, columns, values)
+        rows = zip(
+            *(v.to_pylist() for v in _driver_values(values)),
+            range(first, first + count),
+            repeat(now, count),
+            strict=True,
         )
-        # new rows get ids above the current maximum (writers of the table are serialised)
-        top = conn.exec_driver_sql(f"SELECT max(id) FROM {table_name}").scalar() or 0
-        if not db.foreign_keys and not db.parents_unchanged(conn):
-            _check_references(conn, table_name, columns, values)
-        first = db.next_change_seq(conn, table_name)
-        rows = list(zip(*values, range(first, first + count), repeat(now, count), strict=True))
-        conn.exec_driver_sql(sql, rows)
-        inserted = int(
-            conn.exec_driver_sql(
-                f"SELECT count(*) FROM {table_name} WHERE id > {mark}", (top,)
-            ).scalar_one()
+        conn.exec_driver_sql(
+            f"INSERT INTO {table_name} ({all_columns}) "
+            f"VALUES ({', '.join([mark] * (len(columns) + 2))}) {upsert}",
+            list(rows),
         )
+        inserted = _inserted_since(conn, table_name, top)
     return inserted, count - inserted
+
+
+def _before_write(
+    db: Database,
+    conn: Connection,
+    table_name: str,
+    columns: Sequence[str],
+    values: Sequence[pa.Array],
+) -> tuple[int, int]:
+    """Inside the write: the table's highest id (new rows get ids above it: writers of the
+    table are serialised) and the first ``change_seq`` of the rows; references re-checked
+    when a bulk load has SQLite's own checks off and another connection has written since."""
+    top = conn.exec_driver_sql(f"SELECT max(id) FROM {table_name}").scalar() or 0
+    if not db.foreign_keys and not db.parents_unchanged(conn):
+        _check_references(conn, table_name, columns, values)
+    return int(top), db.next_change_seq(conn, table_name)
+
+
+def _inserted_since(conn: Connection, table_name: str, top: int) -> int:
+    return int(
+        conn.exec_driver_sql(
+            f"SELECT count(*) FROM {table_name} WHERE id > {_mark(conn)}", (top,)
+        ).scalar_one()
+    )
+
+
+def _driver_values(values: Sequence[pa.Array]) -> list[pa.Array]:
+    """Times as the text SQLAlchemy stores on SQLite (PostgreSQL parses it as well)."""
+    return [v.cast(pa.string()) if pa.types.is_timestamp(v.type) else v for v in values]
 
 
 class MissingReference(Exception):
@@ -150,7 +201,7 @@ class MissingReference(Exception):
 
 
 def _check_references(
-    conn: Connection, table_name: str, columns: Sequence[str], values: Sequence[Sequence[Any]]
+    conn: Connection, table_name: str, columns: Sequence[str], values: Sequence[pa.Array]
 ) -> None:
     """Inside the write transaction: every non-null foreign key value names an existing row.
 
@@ -163,7 +214,7 @@ def _check_references(
         name = fk.parent.name
         if name not in columns:
             continue
-        ids = sorted({v for v in values[columns.index(name)] if v is not None})
+        ids = sorted(pc.unique(pc.drop_null(values[columns.index(name)])).to_pylist())
         parent = fk.column.table.name
         for start in range(0, len(ids), LOOKUP_CHUNK):
             chunk = ids[start : start + LOOKUP_CHUNK]

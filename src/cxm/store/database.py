@@ -108,6 +108,27 @@ class Database:
             self.foreign_keys = enabled
             self._quiet_since = None if enabled else int(version)
 
+    @contextmanager
+    def attached(self, path: Path, name: str) -> Iterator[None]:
+        """SQLite: another database file attached to the writer as ``name`` while the block
+        runs. SQLite refuses ATTACH inside a transaction, so it is issued before the block's
+        :meth:`write` begins one, on the writer's only pooled connection, which stays this
+        thread's meanwhile."""
+        with self._write_lock:
+            self._on_writer(f"ATTACH DATABASE ? AS {name}", str(path))
+            try:
+                yield
+            finally:
+                self._on_writer(f"DETACH DATABASE {name}")
+
+    def _on_writer(self, sql: str, *params: Any) -> None:
+        raw = self.writer_engine.raw_connection()
+        try:
+            driver: Any = raw.driver_connection
+            driver.execute(sql, params)
+        finally:
+            raw.close()
+
     def parents_unchanged(self, conn: Connection) -> bool:
         """Inside a write transaction while foreign keys are off: True if no other
         connection has committed anything since they were switched off. Once another

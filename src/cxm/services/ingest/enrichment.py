@@ -94,10 +94,10 @@ class ReferenceCache:
 
 @dataclass
 class WritePlan:
-    """Columns (``external_id`` first), one list of values per column, and what to update."""
+    """Columns (``external_id`` first), one Arrow array per column, and what to update."""
 
     columns: list[str]
-    values: list[list[Any]]
+    values: list[pa.Array]
     update: list[str]
     keep_when_null: list[str]
 
@@ -121,28 +121,21 @@ def prepare_write(
                 cols[key] = refs[ref_kind]["id"]
     keep = _accepted_mask(batch)
     columns = ["external_id", *[c for c in cols if c != "external_id"]]
-    values = [_to_list(cols[c].filter(keep)) for c in columns]
+    values = [cols[c].filter(keep) for c in columns]
     count = len(values[0])
     for name, objects in batch.objects.items():
         columns.append(name)
-        values.append(
-            [
-                json.dumps(o, ensure_ascii=False) if o is not None else None
-                for o, k in zip(objects, keep.to_pylist(), strict=True)
-                if k
-            ]
-        )
+        texts = [json.dumps(o, ensure_ascii=False) if o is not None else None for o in objects]
+        values.append(pa.array(texts, pa.string()).filter(keep))
     now = bulk.format_timestamp(bulk.utc_now())
     for name, default in _INSERT_DEFAULTS[kind].items():
+        fill = pa.scalar(default if default is not None else now)
         if name not in columns:
             columns.append(name)
-            values.append([default if default is not None else now] * count)
-        elif name == "created_at":
+            values.append(pa.repeat(fill, count))
+        else:
             index = columns.index(name)
-            values[index] = [v if v is not None else now for v in values[index]]
-        elif default is not None:
-            index = columns.index(name)
-            values[index] = [v if v is not None else default for v in values[index]]
+            values[index] = _filled(values[index], fill)
     if kind in _PARTIAL_UPDATE:
         # master data: a blank never erases, and the creation time is set once
         update = [c for c in columns[1:] if c in present and c != "created_at"]
@@ -159,10 +152,13 @@ def _accepted_mask(batch: CheckedBatch) -> pa.Array:
     return pa.array(keep)
 
 
-def _to_list(array: pa.Array) -> list[Any]:
+def _filled(array: pa.Array, fill: pa.Scalar) -> pa.Array:
+    """Nulls replaced by ``fill`` (times as text, the form ``fill`` has for them)."""
+    if pa.types.is_null(array.type):
+        return pa.repeat(fill, len(array))
     if pa.types.is_timestamp(array.type):
         array = array.cast(pa.string())
-    return array.to_pylist()
+    return pc.fill_null(array, fill)
 
 
 #: Kinds looked up without the cache: events are referenced about once each, so caching

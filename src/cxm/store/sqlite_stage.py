@@ -1,0 +1,44 @@
+"""An Arrow batch written to a scratch SQLite file, for ``INSERT … SELECT`` into the store.
+
+Binding a batch row by row through Python's ``sqlite3`` costs about 10 µs per response row
+(every value becomes a Python object first); the ADBC SQLite driver writes the Arrow columns
+straight into a file of their own several times faster, and SQLite copies them from there
+into the store in C. The driver links its own SQLite library, so the scratch file is
+written and closed before the store's connection attaches it: the two libraries never have
+the same file open at once (see :mod:`cxm.store.sqlite_export`)."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import pyarrow as pa
+
+#: The staged table's name inside the scratch file.
+TABLE = "batch"
+
+
+@contextmanager
+def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) -> Iterator[Path]:
+    """A scratch SQLite file in ``directory`` holding the columns as table ``batch`` (rowid =
+    position + 1, times as text, nulls of unknown type as text), removed afterwards."""
+    import adbc_driver_sqlite.dbapi as adbc
+
+    columns = [a.cast(pa.string()) if _as_text(a.type) else a for a in arrays]
+    path = directory / f".stage-{uuid.uuid4().hex}.sqlite3"
+    try:
+        # a scratch copy: no journal, no syncs
+        with adbc.connect(str(path), autocommit=True) as conn, conn.cursor() as cursor:
+            cursor.execute("PRAGMA journal_mode=OFF")
+            cursor.fetchall()
+            cursor.execute("PRAGMA synchronous=OFF")
+            cursor.adbc_ingest(TABLE, pa.table(list(columns), names=list(names)), mode="create")
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _as_text(typ: pa.DataType) -> bool:
+    return pa.types.is_timestamp(typ) or pa.types.is_null(typ)

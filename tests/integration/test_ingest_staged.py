@@ -1,0 +1,83 @@
+"""Large batches into SQLite are copied from a staged file (``store.sqlite_stage``), small
+ones bound row by row: both must store exactly the same rows, updates and blanks included."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from cxm.services import ingest
+from cxm.services.demo import write_demo_source
+from cxm.services.runtime import Runtime, open_runtime
+from cxm.store import bulk
+from cxm.store.tables import Base
+from settings_helpers import make_settings
+
+KINDS = ("employees", "customers", "interactions", "responses")
+
+
+def load(data_dir: Path, files: dict[str, list[Path]], changes: dict[str, Path]) -> Runtime:
+    rt = open_runtime(make_settings(data_dir))
+    for kind in KINDS:
+        ingest.import_files(rt, kind, files[kind], refresh_mirror=False, analyse_comments=False)
+    for kind, path in changes.items():
+        summary = ingest.import_file(rt, kind, path, refresh_mirror=False, analyse_comments=False)
+        assert summary.updated > 0 and summary.rejected > 0
+    return rt
+
+
+def dump(rt: Runtime, table: str) -> list[dict[str, Any]]:
+    with rt.db.read() as conn:
+        rows = conn.execute(Base.metadata.tables[table].select().order_by("id")).mappings()
+        return [{k: v for k, v in row.items() if k != "updated_at"} for row in rows]
+
+
+def changed_files(files: dict[str, list[Path]], tmp_path: Path) -> dict[str, Path]:
+    """A second file per kind: a third of the rows again, with blanks, other scores, a
+    repeated external id and a bad row."""
+    out = {}
+    for kind in ("customers", "responses"):
+        rows = pq.read_table(files[kind][0]).slice(0, 3_000).to_pylist()
+        for i, row in enumerate(rows):
+            if kind == "customers":
+                row["segment"] = None if i % 2 else row["segment"]  # a blank keeps the value
+                row["name"] = f"Nowe imię {i}"
+            else:
+                row["nps"] = (i * 7) % 11
+                row["comment"] = None
+        rows.append({**rows[5], "external_id": rows[5]["external_id"]})  # repeated in the batch
+        bad = dict(rows[6])
+        bad["external_id"] = "bad-1"
+        bad["segment"] = "no-such-segment"
+        rows.append(bad)
+        path = tmp_path / f"{kind}-again.parquet"
+        pq.write_table(pa.Table.from_pylist(rows), path)
+        out[kind] = path
+    return out
+
+
+def test_staged_writes_store_what_row_by_row_writes_store(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = open_runtime(make_settings(tmp_path / "gen"))
+    files = write_demo_source(first.taxonomy, tmp_path / "source", size="small", seed=3).files
+    first.close()
+    changes = changed_files(files, tmp_path)
+
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 10**9)
+    by_rows = load(tmp_path / "rows", files, changes)
+    monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 1)
+    staged = load(tmp_path / "staged", files, changes)
+    try:
+        for table in KINDS:
+            expected = dump(by_rows, table)
+            assert len(expected) > 200
+            assert dump(staged, table) == expected, table
+        assert not list((tmp_path / "staged").glob(".stage-*")), "scratch files left behind"
+    finally:
+        by_rows.close()
+        staged.close()
