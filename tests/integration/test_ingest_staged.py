@@ -20,14 +20,22 @@ from settings_helpers import make_settings
 KINDS = ("employees", "customers", "interactions", "responses")
 
 
-def load(data_dir: Path, files: dict[str, list[Path]], changes: dict[str, Path]) -> Runtime:
+def load(
+    data_dir: Path, files: dict[str, list[Path]], changes: dict[str, Path]
+) -> tuple[Runtime, list[str]]:
+    """The store after importing ``files`` then ``changes``, and the rejects of the changes."""
     rt = open_runtime(make_settings(data_dir))
     for kind in KINDS:
         ingest.import_files(rt, kind, files[kind], refresh_mirror=False, analyse_comments=False)
+    rejects = []
     for kind, path in changes.items():
-        summary = ingest.import_file(rt, kind, path, refresh_mirror=False, analyse_comments=False)
+        report = data_dir / f"{kind}.rejects.txt"
+        summary = ingest.import_file(
+            rt, kind, path, rejects_path=report, refresh_mirror=False, analyse_comments=False
+        )
         assert summary.updated > 0 and summary.rejected > 0
-    return rt
+        rejects.append(report.read_text(encoding="utf-8"))
+    return rt, rejects
 
 
 def dump(rt: Runtime, table: str) -> list[dict[str, Any]]:
@@ -54,6 +62,8 @@ def changed_files(files: dict[str, list[Path]], tmp_path: Path) -> dict[str, Pat
         bad["external_id"] = "bad-1"
         bad["segment"] = "no-such-segment"
         rows.append(bad)
+        if kind == "responses":  # a reference to nothing
+            rows.append({**rows[7], "external_id": "bad-2", "customer_external_id": "C-none"})
         path = tmp_path / f"{kind}-again.parquet"
         pq.write_table(pa.Table.from_pylist(rows), path)
         out[kind] = path
@@ -69,10 +79,12 @@ def test_staged_writes_store_what_row_by_row_writes_store(
     changes = changed_files(files, tmp_path)
 
     monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 10**9)
-    by_rows = load(tmp_path / "rows", files, changes)
+    by_rows, rejects = load(tmp_path / "rows", files, changes)
     monkeypatch.setattr(bulk, "STAGE_MIN_ROWS", 1)
-    staged = load(tmp_path / "staged", files, changes)
+    staged, staged_rejects = load(tmp_path / "staged", files, changes)
     try:
+        assert "no customer with this external id" in rejects[1]
+        assert staged_rejects == rejects
         for table in KINDS:
             expected = dump(by_rows, table)
             assert len(expected) > 200

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from itertools import repeat
+from pathlib import Path
 from typing import Any, cast
 
 import pyarrow as pa
@@ -26,6 +27,9 @@ from cxm.store.tables import Base, Customer, Employee, ImportRun, Interaction, R
 
 #: External ids per ``IN (…)`` query; well under SQLite's 32,766 bound variables.
 LOOKUP_CHUNK = 5_000
+#: Rows from which a write to a SQLite file, or a look-up of keys in it, goes through a staged
+#: copy (:mod:`.sqlite_stage`).
+STAGE_MIN_ROWS = 2_000
 _TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
 
 
@@ -75,21 +79,62 @@ def find_rows(
 
 
 def lookup_columns(
-    db: Database, table_name: str, external_ids: Sequence[str], columns: Sequence[str]
-) -> tuple[list[str], list[list[Any]]]:
+    db: Database, table_name: str, external_ids: pa.Array, columns: Sequence[str]
+) -> tuple[pa.Array, list[pa.Array]]:
     """The external ids that exist and, per requested column, their values (same order):
-    :func:`find_rows` without building a dictionary, for keys that are rarely repeated."""
+    :func:`find_rows` without building a dictionary, for keys that are rarely repeated.
+
+    Many keys on a SQLite file are staged (:mod:`.sqlite_stage`) and joined to the table in
+    one query; otherwise they are looked up in chunked ``IN`` queries."""
+    if stages(db, len(external_ids)):
+        return _joined_to_staged(db, table_name, external_ids, columns)
     keys: list[str] = []
     values: list[list[Any]] = [[] for _ in columns]
     with db.read() as conn:
-        for rows in _chunks_by_external_id(conn, table_name, external_ids, columns):
+        for rows in _chunks_by_external_id(conn, table_name, external_ids.to_pylist(), columns):
             if not rows:
                 continue
             found = list(zip(*rows, strict=True))
             keys.extend(found[0])
             for target, column in zip(values, found[1:], strict=True):
                 target.extend(column)
-    return keys, values
+    return pa.array(keys, pa.string()), [pa.array(v) for v in values]
+
+
+def _joined_to_staged(
+    db: Database, table_name: str, external_ids: pa.Array, columns: Sequence[str]
+) -> tuple[pa.Array, list[pa.Array]]:
+    wanted = ", ".join(f"t.{c}" for c in columns)
+    with (
+        sqlite_stage.staged(_scratch(db), ["external_id"], [external_ids]) as path,
+        db.read() as conn,
+    ):
+        driver: Any = conn.connection.driver_connection
+        driver.execute("ATTACH DATABASE ? AS lookup", (str(path),))
+        try:
+            rows = driver.execute(
+                f"SELECT s.rowid, {wanted} FROM lookup.{sqlite_stage.TABLE} s "
+                f"CROSS JOIN {table_name} t WHERE t.external_id = s.external_id"
+            ).fetchall()
+        finally:
+            driver.execute("DETACH DATABASE lookup")
+    if not rows:
+        return pa.array([], pa.string()), [pa.array([]) for _ in columns]
+    found = list(zip(*rows, strict=True))
+    positions = pc.subtract(pa.array(found[0], pa.int64()), 1)
+    return external_ids.take(positions), [pa.array(v) for v in found[1:]]
+
+
+def stages(db: Database, rows: int) -> bool:
+    """Whether ``rows`` rows go through a staged copy (:mod:`.sqlite_stage`)."""
+    return db.sqlite_path is not None and rows >= STAGE_MIN_ROWS
+
+
+def _scratch(db: Database) -> Path:
+    """Where staged copies are written: beside the SQLite file."""
+    if db.sqlite_path is None:
+        raise ValueError("only a SQLite file has staged copies")
+    return db.sqlite_path.parent
 
 
 def lookup_rows(
@@ -98,10 +143,6 @@ def lookup_rows(
     """:func:`find_rows` on a reader connection."""
     with db.read() as conn:
         return find_rows(conn, table_name, external_ids, columns)
-
-
-#: Rows from which a write to a SQLite file goes through a staged copy (:mod:`.sqlite_stage`).
-STAGE_MIN_ROWS = 2_000
 
 
 def upsert_rows(
@@ -134,9 +175,9 @@ def upsert_rows(
         for c in (*update_columns, "change_seq", "updated_at")
     )
     now = format_timestamp(utc_now())
-    if db.sqlite_path is not None and count >= STAGE_MIN_ROWS:
+    if stages(db, count):
         with (
-            sqlite_stage.staged(db.sqlite_path.parent, columns, values) as path,
+            sqlite_stage.staged(_scratch(db), columns, values) as path,
             db.attached(path, "stage"),
             db.write(lock_key=table_name) as conn,
         ):

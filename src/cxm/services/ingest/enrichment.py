@@ -181,25 +181,21 @@ def _resolve_references(
             continue
         wanted = _needed_columns(kind, ref_kind, batch)
         unique = pc.drop_null(pc.unique(keys))
-        unique = unique.take(pc.sort_indices(unique)).to_pylist()
-        if not unique:
-            found_keys: list[str] = []
-            found_columns: list[list[Any]] = [[] for _ in wanted]
-        elif ref_kind in _UNCACHED:
-            table = _LOOKUPS[ref_kind][0]
+        unique = unique.take(pc.sort_indices(unique))
+        table = _LOOKUPS[ref_kind][0]
+        if ref_kind in _UNCACHED or bulk.stages(rt.db, len(unique)):
             found_keys, found_columns = bulk.lookup_columns(rt.db, table, unique, wanted)
         else:
-            found = cache.lookup(rt, ref_kind, unique, wanted)
-            found_keys = list(found)
+            found = cache.lookup(rt, ref_kind, unique.to_pylist(), wanted)
             rows = list(found.values())
-            found_columns = [list(c) for c in zip(*rows, strict=True)] if rows else []
-            found_columns = found_columns or [[] for _ in wanted]
-        value_set = pa.array(found_keys, pa.string())
-        index = pc.index_in(keys, value_set=value_set)
+            found_keys = pa.array(list(found), pa.string())
+            found_columns = [pa.array(c) for c in zip(*rows, strict=True)] if rows else []
+            found_columns = found_columns or [pa.array([]) for _ in wanted]
+        index = pc.index_in(keys, value_set=found_keys)
         missing = pc.and_(pc.is_valid(keys), pc.is_null(index))
         batch.flag_mask(missing, column, keys, f"no {_NOUN[ref_kind]} with this external id")
         resolved[ref_kind] = {
-            name: pa.array(values).take(index) if found_keys else pa.nulls(batch.n)
+            name: values.take(index) if len(found_keys) else pa.nulls(batch.n)
             for name, values in zip(wanted, found_columns, strict=True)
         }
     return resolved

@@ -6,10 +6,11 @@ import gc
 import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from cxm.domain.errors import ValidationFailed
 from cxm.services import comment_analysis, mirror
@@ -176,7 +177,7 @@ def _import_source(
             _prepare(rt, kind, raw, "import", source.position, cache)
             for raw in source.batches(rt.settings.import_batch_size)
         )
-        for batch in prepared:
+        for batch in _one_ahead(prepared):
             _write_batch(rt, kind, batch, summary, log)
             if on_progress is not None:
                 on_progress(batch.position, source.total)
@@ -186,6 +187,25 @@ def _import_source(
         summary.seconds = time.perf_counter() - started
         _finish(rt, summary, status)
     return summary
+
+
+_END = object()
+
+
+def _one_ahead(items: Iterator[_Prepared]) -> Iterator[_Prepared]:
+    """The items, the next one prepared in a thread while the caller handles this one.
+
+    Writing a batch is mostly SQLite's own work, which releases the GIL, so reading,
+    checking and looking up the next batch overlaps it. No kind references rows of its own
+    kind, so looking up batch n + 1 before batch n is written finds the same rows."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-import") as pool:
+        pending = pool.submit(next, items, _END)
+        while True:
+            item = pending.result()
+            if item is _END:
+                return
+            pending = pool.submit(next, items, _END)
+            yield cast(_Prepared, item)
 
 
 def import_records(
