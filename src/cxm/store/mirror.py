@@ -31,6 +31,7 @@ an older layout (``MIRROR_FORMAT``) is rebuilt from the store by the next refres
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import shutil
@@ -735,23 +736,39 @@ def _info_of(data: pa.Table, key: str = "id") -> FileInfo:
 def _split_by_partition(
     chunk: pa.Table, column: str, bucket_ids: int | None = None
 ) -> Iterator[tuple[str, pa.Table]]:
-    """A chunk's rows per partition: the month of ``column`` when it holds times, else the
-    bucket of ids it holds (``bucket_ids`` ids a bucket, ``BUCKET_IDS`` by default)."""
-    if pa.types.is_timestamp(chunk.schema.field(column).type):
-        keys = pc.fill_null(pc.strftime(chunk.column(column), "month=%Y-%m"), "month=none")
+    """A chunk's rows per partition, in their order within each: the month of ``column`` when
+    it holds times (``month=none`` without one), else the bucket of ids it holds
+    (``bucket_ids`` ids a bucket, ``BUCKET_IDS`` by default; rows without an id in none).
+
+    Partitions are told apart by integer codes (year × 100 + month, or id ÷ bucket size)
+    and the chunk is ordered by them once: formatting every row's month as text and
+    filtering the chunk once per partition cost a third of a large refresh."""
+    values = chunk.column(column)
+    if pa.types.is_timestamp(values.type):
+        codes = pc.fill_null(pc.add(pc.multiply(pc.year(values), 100), pc.month(values)), -1)
     else:
-        size = pa.scalar(bucket_ids or BUCKET_IDS, pa.int64())
-        buckets = pc.divide(chunk.column(column), size)
-        keys = pc.cast(buckets, pa.string())
-        keys = pc.binary_join_element_wise("bucket=", pc.utf8_lpad(keys, 5, "0"), "")
-    encoded = pc.dictionary_encode(keys).combine_chunks()
-    dictionary = encoded.dictionary.to_pylist()
-    if len(dictionary) == 1:
-        yield dictionary[0], chunk
+        if values.null_count:
+            chunk = chunk.filter(pc.is_valid(values))
+            values = chunk.column(column)
+        codes = pc.divide(values, pa.scalar(bucket_ids or BUCKET_IDS, pa.int64()))
+    keys = np.asarray(codes.to_numpy())
+    if not keys.size:
         return
-    indices = encoded.indices
-    for i, key in enumerate(dictionary):
-        yield key, chunk.filter(pc.equal(indices, i))
+    if keys.min() == keys.max():
+        yield _partition_name(int(keys[0]), values.type), chunk
+        return
+    order = np.argsort(keys, kind="stable")
+    ordered = keys[order]
+    starts = [0, *(np.flatnonzero(np.diff(ordered)) + 1), len(ordered)]
+    rows = chunk.take(pa.array(order))
+    for start, end in itertools.pairwise(starts):
+        yield _partition_name(int(ordered[start]), values.type), rows.slice(start, end - start)
+
+
+def _partition_name(code: int, typ: pa.DataType) -> str:
+    if not pa.types.is_timestamp(typ):
+        return f"bucket={code:05d}"
+    return "month=none" if code < 0 else f"month={code // 100:04d}-{code % 100:02d}"
 
 
 def _stream_changes(
