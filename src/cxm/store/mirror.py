@@ -484,8 +484,10 @@ class _Copier:
         rollups.refreshed_at = now
 
     def _customers_change(self, interactions: pa.Table) -> None:
+        # a copy: a view would keep the whole chunk alive (a batch read from the child
+        # process is one buffer shared by all its columns)
         customers = pc.drop_null(interactions.column("customer_id"))
-        self.changed_customers.append(customers.to_numpy())
+        self.changed_customers.append(np.unique(customers.to_numpy()))
 
     def keep_customer_tables(self, now: str, planned: int) -> None:
         """Recompute what the mirror keeps per customer (``SCHEMAS``): for every customer when
