@@ -59,6 +59,7 @@ def stream(database: Path, query: str, names: Sequence[str], batch_rows: int) ->
         try:
             child.stdin.write(query.encode())
             child.stdin.close()
+            broken = ""
             try:
                 reader = pa.ipc.open_stream(child.stdout)
                 first = True
@@ -67,14 +68,15 @@ def stream(database: Path, query: str, names: Sequence[str], batch_rows: int) ->
                         batch, first = batch.slice(1), False
                     if batch.num_rows:
                         yield pa.Table.from_batches([batch]).rename_columns(list(names))
-            except pa.ArrowInvalid:
-                pass  # the child died mid-stream; its exit status and message say why
-            if child.wait() != 0:
+            except pa.ArrowInvalid as exc:  # a stream cut short: never a partial copy
+                broken = str(exc)
+            if child.wait() != 0 or broken:
                 errors.seek(0)
                 message = errors.read().decode(errors="replace").strip().splitlines()
+                reason = message[-1] if message else broken
                 raise ExportFailed(
                     f"reading {database} in a child process failed: "
-                    f"{message[-1] if message else f'exit status {child.returncode}'}"
+                    f"{reason or f'exit status {child.returncode}'}"
                 )
         finally:
             if child.poll() is None:
