@@ -3,6 +3,8 @@ ones bound row by row: both must store exactly the same rows, updates and blanks
 
 from __future__ import annotations
 
+import os
+import time
 from pathlib import Path
 from typing import Any
 
@@ -93,3 +95,22 @@ def test_staged_writes_store_what_row_by_row_writes_store(
     finally:
         by_rows.close()
         staged.close()
+
+
+def test_an_import_removes_scratch_files_a_killed_import_left(
+    sqlite_runtime: Runtime, tmp_path: Path
+) -> None:
+    directory = sqlite_runtime.settings.data_dir
+    left = directory / ".stage-0123.sqlite3"
+    live = directory / ".stage-4567.sqlite3"
+    for path in (left, live):
+        path.write_bytes(b"x")
+    hours_ago = time.time() - 2 * 3_600
+    os.utime(left, (hours_ago, hours_ago))
+    rows = tmp_path / "customers.csv"
+    rows.write_text("external_id,name\nC1,Anna\n", encoding="utf-8")
+
+    ingest.import_file(sqlite_runtime, "customers", rows, refresh_mirror=False)
+
+    assert not left.exists()
+    assert live.exists()  # may belong to an import running in another process

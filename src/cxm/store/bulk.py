@@ -341,6 +341,12 @@ def _truncate_wal(db: Database) -> None:
         raw.close()
 
 
+def remove_stale_scratch(db: Database) -> None:
+    """Scratch files a killed import left beside the SQLite file (:mod:`.sqlite_stage`)."""
+    if db.sqlite_path is not None:
+        sqlite_stage.remove_stale(db.sqlite_path.parent)
+
+
 def restore_indexes(db: Database, table_name: str) -> None:
     """Create any missing index of a table (idempotent and cheap when none is missing)."""
     table = Base.metadata.tables[table_name]

@@ -9,6 +9,7 @@ the same file open at once (see :mod:`cxm.store.sqlite_export`)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -18,6 +19,9 @@ import pyarrow as pa
 
 #: The staged table's name inside the scratch file.
 TABLE = "batch"
+#: A scratch file older than this was left by a process that died (a batch takes seconds).
+STALE_SECONDS = 3_600
+_PATTERN = ".stage-*.sqlite3"
 
 
 @contextmanager
@@ -27,7 +31,7 @@ def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) ->
     import adbc_driver_sqlite.dbapi as adbc
 
     columns = [a.cast(pa.string()) if _as_text(a.type) else a for a in arrays]
-    path = directory / f".stage-{uuid.uuid4().hex}.sqlite3"
+    path = directory / _PATTERN.replace("*", uuid.uuid4().hex)
     try:
         # a scratch copy: no journal, no syncs
         with adbc.connect(str(path), autocommit=True) as conn, conn.cursor() as cursor:
@@ -38,6 +42,15 @@ def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) ->
         yield path
     finally:
         path.unlink(missing_ok=True)
+
+
+def remove_stale(directory: Path) -> int:
+    """Delete the scratch files in ``directory`` that killed processes left; how many."""
+    limit = time.time() - STALE_SECONDS
+    stale = [p for p in directory.glob(_PATTERN) if p.stat().st_mtime < limit]
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return len(stale)
 
 
 def _as_text(typ: pa.DataType) -> bool:

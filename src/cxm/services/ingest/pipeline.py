@@ -103,6 +103,7 @@ def import_files(
         for path in paths:
             sources.append(open_source(path, kind))
         bulk.restore_indexes(rt.db, kind)  # an earlier load may have died with them dropped
+        bulk.remove_stale_scratch(rt.db)  # and left a staged batch behind
         incoming = sum(s.total or 0 for s in sources if s.unit == "rows")
         defer = bulk.worth_bulk_load(rt.db, kind, incoming)
         cache = ReferenceCache()
