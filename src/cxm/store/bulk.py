@@ -175,6 +175,7 @@ def upsert_rows(
         for c in (*update_columns, "change_seq", "updated_at")
     )
     now = format_timestamp(utc_now())
+    values = _driver_values(values)
     if stages(db, count):
         with (
             sqlite_stage.staged(_scratch(db), columns, values) as path,
@@ -194,7 +195,7 @@ def upsert_rows(
         mark = _mark(conn)
         top, first = _before_write(db, conn, table_name, columns, values)
         rows = zip(
-            *(v.to_pylist() for v in _driver_values(values)),
+            *(v.to_pylist() for v in values),
             range(first, first + count),
             repeat(now, count),
             strict=True,
@@ -332,13 +333,8 @@ def bulk_load(db: Database, table_name: str) -> Iterator[None]:
 def _truncate_wal(db: Database) -> None:
     """Give the disk back: a load leaves a WAL file of up to a gigabyte behind otherwise.
 
-    Runs outside a transaction (SQLite refuses a checkpoint inside one); the single writer
-    connection is taken from its pool, so writers of this process wait for it."""
-    raw = db.writer_engine.raw_connection()
-    try:
-        raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")  # type: ignore[union-attr]
-    finally:
-        raw.close()
+    SQLite refuses a checkpoint inside a transaction."""
+    db.outside_transaction("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
 def remove_stale_scratch(db: Database) -> None:

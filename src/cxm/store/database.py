@@ -115,13 +115,15 @@ class Database:
         :meth:`write` begins one, on the writer's only pooled connection, which stays this
         thread's meanwhile."""
         with self._write_lock:
-            self._on_writer(f"ATTACH DATABASE ? AS {name}", str(path))
+            self.outside_transaction(f"ATTACH DATABASE ? AS {name}", str(path))
             try:
                 yield
             finally:
-                self._on_writer(f"DETACH DATABASE {name}")
+                self.outside_transaction(f"DETACH DATABASE {name}")
 
-    def _on_writer(self, sql: str, *params: Any) -> None:
+    def outside_transaction(self, sql: str, *params: Any) -> None:
+        """SQLite: run a statement that SQLite refuses inside a transaction on the writer's
+        only pooled connection (taken from its pool: this process's writers wait for it)."""
         raw = self.writer_engine.raw_connection()
         try:
             driver: Any = raw.driver_connection

@@ -27,10 +27,11 @@ _PATTERN = ".stage-*.sqlite3"
 @contextmanager
 def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) -> Iterator[Path]:
     """A scratch SQLite file in ``directory`` holding the columns as table ``batch`` (rowid =
-    position + 1, times as text, nulls of unknown type as text), removed afterwards."""
+    position + 1; nulls of unknown type as text, a type the driver can store), removed
+    afterwards."""
     import adbc_driver_sqlite.dbapi as adbc
 
-    columns = [a.cast(pa.string()) if _as_text(a.type) else a for a in arrays]
+    columns = [a.cast(pa.string()) if pa.types.is_null(a.type) else a for a in arrays]
     path = directory / _PATTERN.replace("*", uuid.uuid4().hex)
     try:
         # a scratch copy: no journal, no syncs
@@ -44,14 +45,9 @@ def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) ->
         path.unlink(missing_ok=True)
 
 
-def remove_stale(directory: Path) -> int:
-    """Delete the scratch files in ``directory`` that killed processes left; how many."""
+def remove_stale(directory: Path) -> None:
+    """Delete the scratch files in ``directory`` that killed processes left."""
     limit = time.time() - STALE_SECONDS
-    stale = [p for p in directory.glob(_PATTERN) if p.stat().st_mtime < limit]
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return len(stale)
-
-
-def _as_text(typ: pa.DataType) -> bool:
-    return pa.types.is_timestamp(typ) or pa.types.is_null(typ)
+    for path in directory.glob(_PATTERN):
+        if path.stat().st_mtime < limit:
+            path.unlink(missing_ok=True)
