@@ -82,11 +82,18 @@ _local_refresh = threading.Lock()
 
 
 def refresh_mirror(
-    rt: Runtime, *, on_progress: Callable[[int, int], None] | None = None
+    rt: Runtime,
+    *,
+    on_progress: Callable[[int, int], None] | None = None,
+    load: mirror_store.Load | None = None,
 ) -> MirrorStatus:
-    """Copy every change past the watermarks to the mirror (waits for a running refresh)."""
-    with _local_refresh:
-        mirror_store.refresh(rt.db, rt.settings.mirror_dir, on_progress=on_progress)
+    """Copy every change past the watermarks to the mirror (waits for a running refresh),
+    taking over the copies a bulk ``load`` made (which holds the mirror's lock already)."""
+    if load is not None:
+        load.refresh(on_progress)
+    else:
+        with _local_refresh:
+            mirror_store.refresh(rt.db, rt.settings.mirror_dir, on_progress=on_progress)
     return mirror_status(rt)
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
 from pathlib import Path
@@ -145,6 +146,23 @@ def lookup_rows(
         return find_rows(conn, table_name, external_ids, columns)
 
 
+@dataclass(frozen=True)
+class Upserted:
+    """What one :func:`upsert_rows` wrote: the rows' ``change_seq`` run from
+    ``first_change_seq`` in row order; new rows got ids above ``top_id``, the table's highest
+    before the write."""
+
+    inserted: int
+    updated: int
+    first_change_seq: int
+    top_id: int
+    updated_at: str  # as stored (:func:`format_timestamp`)
+
+    @property
+    def rows(self) -> int:
+        return self.inserted + self.updated
+
+
 def upsert_rows(
     db: Database,
     table_name: str,
@@ -153,8 +171,8 @@ def upsert_rows(
     update_columns: Sequence[str],
     *,
     keep_when_null: Sequence[str] = (),
-) -> tuple[int, int]:
-    """Insert or update rows by external id in one transaction; (inserted, updated).
+) -> Upserted:
+    """Insert or update rows by external id in one transaction.
 
     ``values`` holds one Arrow array per column (``columns[0]`` must be ``external_id``);
     ``update_columns`` are replaced on conflict, except that a null in one of
@@ -166,7 +184,7 @@ def upsert_rows(
         raise ValueError("the first column must be external_id")
     count = len(values[0])
     if not count:
-        return 0, 0
+        return Upserted(0, 0, 0, 0, "")
     all_columns = ", ".join([*columns, "change_seq", "updated_at"])
     upsert = "ON CONFLICT (external_id) DO UPDATE SET " + ", ".join(
         f"{c} = COALESCE(excluded.{c}, {table_name}.{c})"
@@ -190,7 +208,7 @@ def upsert_rows(
                 (now,),
             )
             inserted = _inserted_since(conn, table_name, top)
-        return inserted, count - inserted
+        return Upserted(inserted, count - inserted, first, top, now)
     with db.write(lock_key=table_name) as conn:
         mark = _mark(conn)
         top, first = _before_write(db, conn, table_name, columns, values)
@@ -206,7 +224,7 @@ def upsert_rows(
             list(rows),
         )
         inserted = _inserted_since(conn, table_name, top)
-    return inserted, count - inserted
+    return Upserted(inserted, count - inserted, first, top, now)
 
 
 def _before_write(

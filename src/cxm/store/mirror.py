@@ -37,7 +37,7 @@ import os
 import shutil
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,7 @@ from cxm.domain.dimensions import DAY_COLUMNS
 from cxm.domain.journeys import CUSTOMER_FIRSTS, CUSTOMER_PATHS
 from cxm.domain.metrics import ROLLUP_FORMAT, ROLLUP_TABLES
 from cxm.store import sqlite_export
+from cxm.store.bulk import Upserted
 from cxm.store.database import Database
 from cxm.store.mirror_customers import SCHEMAS, customer_tables
 from cxm.store.mirror_rollups import ROLLUPS, Rollup
@@ -245,35 +246,153 @@ def refresh(
     refresh (``lock_timeout`` < 0: wait)."""
     mirror_dir.mkdir(parents=True, exist_ok=True)
     with FileLock(str(mirror_dir / LOCK_NAME), timeout=lock_timeout):
-        manifest = read_manifest(mirror_dir) or Manifest()
-        _sweep(mirror_dir, manifest, grace_seconds)
-        heads = store_max_change_seq(db)
-        changes = {n: max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES}
-        # each rollup reads at least the rows copied from its source; the tables kept per
-        # customer, every interaction once any changed
-        per_customer = (
-            manifest.table("interactions").rows + changes["interactions"]
-            if changes["interactions"] or not set(SCHEMAS) <= set(manifest.tables)
-            else 0
+        return _refresh_locked(db, mirror_dir, on_progress, grace_seconds, None)
+
+
+def _refresh_locked(
+    db: Database,
+    mirror_dir: Path,
+    on_progress: Progress | None,
+    grace_seconds: float,
+    load: Load | None,
+) -> Manifest:
+    manifest = read_manifest(mirror_dir) or Manifest()
+    copier = _Copier(db, mirror_dir, manifest, on_progress)
+    # the copies a load made count as changes copied: before the sweep, which would delete
+    # their files (unlisted until then)
+    taken = load.hand_over(copier) if load is not None else {}
+    _sweep(mirror_dir, manifest, grace_seconds)
+    heads = store_max_change_seq(db)
+    changes = {
+        n: max(0, heads[n] - manifest.table(n).watermark) + taken.get(n, 0) for n in MIRRORED_TABLES
+    }
+    # each rollup reads at least the rows copied from its source; the tables kept per
+    # customer, every interaction once any changed
+    per_customer = (
+        manifest.table("interactions").rows + changes["interactions"]
+        if changes["interactions"] or not set(SCHEMAS) <= set(manifest.tables)
+        else 0
+    )
+    copier.total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS) + per_customer
+    copier.advance(sum(taken.values()))
+    now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
+    for name in MIRRORED_TABLES:
+        table = Base.metadata.tables[name]
+        _ensure_schema_file(mirror_dir, name, arrow_schema(table))
+        copier.copy(table, heads[name])
+        manifest.table(name).refreshed_at = now
+    for rollup in ROLLUPS:
+        _ensure_schema_file(mirror_dir, rollup.name, rollup.schema)
+        copier.roll_up(rollup, now, planned=changes[rollup.source])
+    for name, schema in SCHEMAS.items():
+        _ensure_schema_file(mirror_dir, name, schema)
+    copier.keep_customer_tables(now, planned=per_customer)
+    _write_manifest(mirror_dir, manifest)
+    if on_progress:
+        on_progress(copier.total, copier.total)
+    return manifest
+
+
+class Load:
+    """The mirror copies of a bulk load's rows, written as the load commits them rather than
+    read back from the store by the refresh after it. SQLite only: there the new rows of a
+    write get the ids after the table's highest, in row order, so a batch of new rows is
+    copied from the values written; a batch that updated rows is read back by its
+    ``change_seq`` run.
+
+    Holds the mirror's lock from the start of the load to the end of :meth:`refresh`. The
+    copies are given up, and the refresh copies from the store as usual, when the mirror was
+    behind the table at the start, when another writer changed the table during the load (a
+    gap in the ``change_seq`` run) or when the load wrote one row twice."""
+
+    def __init__(self, db: Database, mirror_dir: Path, table_name: str) -> None:
+        self.db = db
+        self.mirror_dir = mirror_dir
+        self.table = Base.metadata.tables[table_name]
+        self.schema = arrow_schema(self.table)
+        self.json_columns = {c.name for c in self.table.columns if isinstance(c.type, JSON)}
+        self.lock = FileLock(str(mirror_dir / LOCK_NAME))
+        self.copies: _NewCopies | None = None
+        self.low = self.high = 0
+
+    def __enter__(self) -> Load:
+        self.mirror_dir.mkdir(parents=True, exist_ok=True)
+        self.lock.acquire()
+        name = self.table.name
+        state = (read_manifest(self.mirror_dir) or Manifest()).table(name)
+        current = state.watermark == store_max_change_seq(self.db)[name]
+        if self.db.sqlite_path is not None and current:
+            self.low = self.high = state.watermark
+            self.copies = _NewCopies(self.mirror_dir, name, self.schema, state.max_id)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.copies is not None:
+            self.copies.abort()
+            self.copies = None
+        self.lock.release()
+
+    def add(self, written: Upserted, columns: Sequence[str], values: Sequence[pa.Array]) -> None:
+        """Copy a committed :func:`~cxm.store.bulk.upsert_rows` of ``values``."""
+        if self.copies is None or not written.rows:
+            return
+        if written.first_change_seq != self.high + 1:
+            self._give_up()  # another writer changed the table since the last batch
+            return
+        last = written.first_change_seq + written.rows - 1
+        if written.updated:
+            chunks = list(_stream_changes(self.db, self.table, self.schema, self.high, last))
+            ids = np.concatenate([c.column("id").to_numpy() for c in chunks])
+            if np.any((ids > self.copies.mirrored_max_id) & (ids <= written.top_id)):
+                self._give_up()  # it updated a row it inserted before: that copy is stale
+                return
+        else:
+            chunks = [self._new_rows(written, columns, values)]
+        for chunk in chunks:
+            self.copies.add(chunk)
+        self.high = last
+
+    def _new_rows(
+        self, written: Upserted, columns: Sequence[str], values: Sequence[pa.Array]
+    ) -> pa.Table:
+        count = written.rows
+        raw = dict(zip(columns, values, strict=True))
+        raw["id"] = pa.array(np.arange(written.top_id + 1, written.top_id + 1 + count))
+        first = written.first_change_seq
+        raw["change_seq"] = pa.array(np.arange(first, first + count))
+        raw["updated_at"] = pa.array([written.updated_at]).take(np.zeros(count, np.int64))
+        selected = [f for f in self.schema if f.name not in _DAY_NAMES]
+        return _typed(
+            {f.name: raw[f.name] if f.name in raw else pa.nulls(count, f.type) for f in selected},
+            self.schema,
+            self.json_columns,
         )
-        total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS) + per_customer
-        copier = _Copier(db, mirror_dir, manifest, total, on_progress)
-        now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
-        for name in MIRRORED_TABLES:
-            table = Base.metadata.tables[name]
-            _ensure_schema_file(mirror_dir, name, arrow_schema(table))
-            copier.copy(table, heads[name])
-            manifest.table(name).refreshed_at = now
-        for rollup in ROLLUPS:
-            _ensure_schema_file(mirror_dir, rollup.name, rollup.schema)
-            copier.roll_up(rollup, now, planned=changes[rollup.source])
-        for name, schema in SCHEMAS.items():
-            _ensure_schema_file(mirror_dir, name, schema)
-        copier.keep_customer_tables(now, planned=per_customer)
-        _write_manifest(mirror_dir, manifest)
-        if on_progress:
-            on_progress(copier.total, copier.total)
-        return manifest
+
+    def _give_up(self) -> None:
+        if self.copies is not None:
+            self.copies.abort()
+            self.copies = None
+
+    def refresh(self, on_progress: Progress | None = None) -> Manifest:
+        """:func:`refresh`, taking over the copies made during the load."""
+        return _refresh_locked(self.db, self.mirror_dir, on_progress, GRACE_SECONDS, self)
+
+    def hand_over(self, copier: _Copier) -> dict[str, int]:
+        """List the copies in the manifest; the rows taken over, by table."""
+        copies, self.copies = self.copies, None
+        if copies is None:
+            return {}
+        state = copier.manifest.table(self.table.name)
+        if state.watermark != self.low or copies.repeats_an_update():
+            copies.abort()
+            return {}
+        try:
+            new_files = copies.close()
+        except BaseException:
+            copies.abort()
+            raise
+        copier.take(self.table.name, self.schema, copies, new_files, self.high)
+        return {self.table.name: copies.rows}
 
 
 def _ensure_schema_file(mirror_dir: Path, name: str, schema: pa.Schema) -> None:
@@ -324,13 +443,12 @@ class _Copier:
         db: Database,
         mirror_dir: Path,
         manifest: Manifest,
-        total: int,
         on_progress: Progress | None,
     ) -> None:
         self.db = db
         self.mirror_dir = mirror_dir
         self.manifest = manifest
-        self.total = total
+        self.total = 0
         self.done = 0
         self.on_progress = on_progress
         # for the rollups, per table: the files this refresh added, and the partitions it
@@ -346,36 +464,35 @@ class _Copier:
         if head <= state.watermark:
             return
         schema = arrow_schema(table)
-        previous_files = dict(state.files)
-        writers = _PartitionWriters(self.mirror_dir, table.name, schema)
-        buffered: dict[str, list[pa.Table]] = {}
-        buffered_rows = 0
-        updated: list[np.ndarray] = []
+        copies = _NewCopies(self.mirror_dir, table.name, schema, state.max_id)
         try:
             for chunk in _stream_changes(self.db, table, schema, state.watermark, head):
-                ids = chunk.column("id").to_numpy()
-                if state.max_id:
-                    updated.append(ids[ids <= state.max_id])
-                if table.name == "interactions":
-                    self._customers_change(chunk)
-                partitioned_by = PARTITION_TIME_COLUMN.get(table.name, "id")
-                for key, part in _split_by_partition(chunk, partitioned_by):
-                    buffered.setdefault(key, []).append(part)
-                buffered_rows += chunk.num_rows
-                if buffered_rows >= FLUSH_ROWS:
-                    writers.write_all(buffered)
-                    buffered, buffered_rows = {}, 0
-                self._advance(chunk.num_rows)
-            writers.write_all(buffered)
-            new_files = writers.close()
+                copies.add(chunk)
+                self.advance(chunk.num_rows)
+            new_files = copies.close()
         except BaseException:
-            writers.abort()
+            copies.abort()
             raise
-        stale = np.unique(np.concatenate(updated)) if updated else np.empty(0, np.int64)
+        self.take(table.name, schema, copies, new_files, head)
+
+    def take(
+        self,
+        name: str,
+        schema: pa.Schema,
+        copies: _NewCopies,
+        new_files: dict[str, FileInfo],
+        head: int,
+    ) -> None:
+        """List the new files of a table's changes up to ``head``; retire the copies they
+        replace."""
+        state = self.manifest.table(name)
+        previous_files = dict(state.files)
+        self.changed_customers.extend(copies.customers)
+        stale = copies.updated_ids()
         if stale.size:
             self._retire_old_copies(state, previous_files, stale, schema)
-        self.appended.setdefault(table.name, []).extend(new_files)
-        self.rewritten.setdefault(table.name, set()).update(
+        self.appended.setdefault(name, []).extend(new_files)
+        self.rewritten.setdefault(name, set()).update(
             _partition_of(rel) for rel in previous_files if rel not in state.files
         )
         state.files.update(new_files)
@@ -404,7 +521,7 @@ class _Copier:
                 continue
             rows = pq.read_table(path, schema=schema)
             if rel.startswith("interactions/"):
-                self._customers_change(rows.filter(mask))
+                self.changed_customers.append(_customers_of(rows.filter(mask)))
             kept = rows.filter(pc.invert(mask))
             del state.files[rel]
             self._retire(rel)
@@ -470,7 +587,7 @@ class _Copier:
                 parts = [pq.read_table(self.mirror_dir / rel) for rel in old]
                 parts.append(rollup.of(self.mirror_dir / rel for rel in rels))
                 data = rollup.merge(parts)
-            self._advance(sizes[partition])
+            self.advance(sizes[partition])
             for rel in old:
                 del rollups.files[rel]
                 self._retire(rel)
@@ -482,12 +599,6 @@ class _Copier:
         rollups.rows = sum(f.rows for f in rollups.files.values())
         rollups.watermark = source.watermark
         rollups.refreshed_at = now
-
-    def _customers_change(self, interactions: pa.Table) -> None:
-        # a copy: a view would keep the whole chunk alive (a batch read from the child
-        # process is one buffer shared by all its columns)
-        customers = pc.drop_null(interactions.column("customer_id"))
-        self.changed_customers.append(np.unique(customers.to_numpy()))
 
     def keep_customer_tables(self, now: str, planned: int) -> None:
         """Recompute what the mirror keeps per customer (``SCHEMAS``): for every customer when
@@ -516,7 +627,7 @@ class _Copier:
                 old, new_files = self._rewrite_customer_buckets(files, changed, spill)
         finally:
             shutil.rmtree(spill, ignore_errors=True)
-        self._advance(interactions.rows)
+        self.advance(interactions.rows)
         for name, state in states.items():
             for rel in old[name]:
                 del state.files[rel]
@@ -583,7 +694,7 @@ class _Copier:
                     new_files[name][rel] = _info_of(data, "customer_id")
         return old, new_files
 
-    def _advance(self, rows: int) -> None:
+    def advance(self, rows: int) -> None:
         self.done += rows
         if self.on_progress:
             self.on_progress(min(self.done, self.total), self.total)
@@ -598,6 +709,63 @@ class _Copier:
 
     def _retire(self, rel: str) -> None:
         self.manifest.garbage.append((rel, time.time()))
+
+
+def _customers_of(interactions: pa.Table) -> np.ndarray:
+    """The distinct customers of some interactions: a copy, where a view would keep the whole
+    chunk alive (a batch read from the child process is one buffer shared by all columns)."""
+    return np.unique(pc.drop_null(interactions.column("customer_id")).to_numpy())
+
+
+class _NewCopies:
+    """A table's changed rows on their way into new partition files: split by partition,
+    buffered and written ``FLUSH_ROWS`` at a time. Remembers the ids the mirror held before
+    (their old copies must go) and, for interactions, whose customers changed."""
+
+    def __init__(
+        self, mirror_dir: Path, table_name: str, schema: pa.Schema, mirrored_max_id: int
+    ) -> None:
+        self.table_name = table_name
+        self.mirrored_max_id = mirrored_max_id
+        self.partitioned_by = PARTITION_TIME_COLUMN.get(table_name, "id")
+        self.writers = _PartitionWriters(mirror_dir, table_name, schema)
+        self.buffered: dict[str, list[pa.Table]] = {}
+        self.buffered_rows = 0
+        self.rows = 0
+        self.updated: list[np.ndarray] = []
+        self.customers: list[np.ndarray] = []
+
+    def add(self, chunk: pa.Table) -> None:
+        ids = chunk.column("id").to_numpy()
+        if self.mirrored_max_id:
+            self.updated.append(ids[ids <= self.mirrored_max_id])
+        if self.table_name == "interactions":
+            self.customers.append(_customers_of(chunk))
+        for key, part in _split_by_partition(chunk, self.partitioned_by):
+            self.buffered.setdefault(key, []).append(part)
+        self.buffered_rows += chunk.num_rows
+        self.rows += chunk.num_rows
+        if self.buffered_rows >= FLUSH_ROWS:
+            self.writers.write_all(self.buffered)
+            self.buffered, self.buffered_rows = {}, 0
+
+    def updated_ids(self) -> np.ndarray:
+        if not self.updated:
+            return np.empty(0, np.int64)
+        return np.unique(np.concatenate(self.updated))
+
+    def repeats_an_update(self) -> bool:
+        """Whether a row the mirror held was copied twice (updated twice by a load)."""
+        return self.updated_ids().size != sum(part.size for part in self.updated)
+
+    def close(self) -> dict[str, FileInfo]:
+        """The new files at their final names, not yet listed in the manifest."""
+        self.writers.write_all(self.buffered)
+        self.buffered = {}
+        return self.writers.close()
+
+    def abort(self) -> None:
+        self.writers.abort()
 
 
 class _PartitionWriters:

@@ -7,7 +7,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager, nullcontext
+from contextlib import ExitStack, closing, contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, cast
@@ -27,6 +27,7 @@ from cxm.services.ingest.summary import ImportRunView, ImportSummary, Reject, Re
 from cxm.services.ingest.validation import check_batch
 from cxm.services.runtime import Runtime
 from cxm.store import bulk
+from cxm.store import mirror as mirror_store
 
 log = logging.getLogger(__name__)
 Progress = Callable[[int, int | None], None]
@@ -98,38 +99,48 @@ def import_files(
     check_kind(kind)
     if rejects_paths is not None and len(rejects_paths) != len(paths):
         raise ValueError("one rejects path (or None) per file")
-    sources: list[Source] = []
-    try:
-        for path in paths:
-            sources.append(open_source(path, kind))
+    with ExitStack() as stack:
+        sources = [stack.enter_context(closing(open_source(path, kind))) for path in paths]
         bulk.restore_indexes(rt.db, kind)  # an earlier load may have died with them dropped
         bulk.remove_stale_scratch(rt.db)  # and left a staged batch behind
-        incoming = sum(s.total or 0 for s in sources if s.unit == "rows")
-        defer = bulk.worth_bulk_load(rt.db, kind, incoming)
-        cache = ReferenceCache()
-        summaries: list[ImportSummary] = []
-        with _fewer_collections(), bulk.bulk_load(rt.db, kind) if defer else nullcontext():
-            cumulative = len({s.unit for s in sources}) == 1 and all(
-                s.total is not None for s in sources
-            )
-            grand_total = sum(s.total or 0 for s in sources) if cumulative else None
-            offset = 0
-            for i, source in enumerate(sources):
-                rejects = rejects_paths[i] if rejects_paths is not None else None
-                step = on_progress
-                if on_progress is not None and cumulative:
-                    step = _shifted(on_progress, offset, grand_total)
-                summaries.append(_import_source(rt, kind, source, rejects, step, cache))
-                offset += source.total or 0
-            cache.clear()  # before the indexes are rebuilt, the peak of a large load
-    finally:
-        for source in sources:
-            source.close()
-    accepted = sum(s.accepted for s in summaries)
-    if analyse_comments and kind == "responses" and accepted:
-        _analyse_comments(rt, inline=True)
-    if refresh_mirror and accepted:
-        _refresh_mirror(rt, summaries, on_mirror_progress)
+        load = None
+        if refresh_mirror and rt.db.is_sqlite:
+            load = stack.enter_context(mirror_store.Load(rt.db, rt.settings.mirror_dir, kind))
+        summaries = _import_sources(rt, kind, sources, rejects_paths, on_progress, load)
+        accepted = sum(s.accepted for s in summaries)
+        if analyse_comments and kind == "responses" and accepted:
+            _analyse_comments(rt, inline=True)
+        if refresh_mirror and accepted:
+            _refresh_mirror(rt, summaries, on_mirror_progress, load)
+    return summaries
+
+
+def _import_sources(
+    rt: Runtime,
+    kind: str,
+    sources: list[Source],
+    rejects_paths: Sequence[Path | None] | None,
+    on_progress: Progress | None,
+    load: mirror_store.Load | None,
+) -> list[ImportSummary]:
+    incoming = sum(s.total or 0 for s in sources if s.unit == "rows")
+    defer = bulk.worth_bulk_load(rt.db, kind, incoming)
+    cache = ReferenceCache()
+    summaries: list[ImportSummary] = []
+    with _fewer_collections(), bulk.bulk_load(rt.db, kind) if defer else nullcontext():
+        cumulative = len({s.unit for s in sources}) == 1 and all(
+            s.total is not None for s in sources
+        )
+        grand_total = sum(s.total or 0 for s in sources) if cumulative else None
+        offset = 0
+        for i, source in enumerate(sources):
+            rejects = rejects_paths[i] if rejects_paths is not None else None
+            step = on_progress
+            if on_progress is not None and cumulative:
+                step = _shifted(on_progress, offset, grand_total)
+            summaries.append(_import_source(rt, kind, source, rejects, step, cache, load))
+            offset += source.total or 0
+        cache.clear()  # before the indexes are rebuilt, the peak of a large load
     return summaries
 
 
@@ -161,6 +172,7 @@ def _import_source(
     rejects_path: Path | None,
     on_progress: Progress | None,
     cache: ReferenceCache,
+    load: mirror_store.Load | None,
 ) -> ImportSummary:
     """Import one opened file: its own import run, rejects file and summary."""
     started = time.perf_counter()
@@ -179,7 +191,7 @@ def _import_source(
             for raw in source.batches(rt.settings.import_batch_size)
         )
         for batch in _one_ahead(prepared):
-            _write_batch(rt, kind, batch, summary, log)
+            _write_batch(rt, kind, batch, summary, log, load)
             if on_progress is not None:
                 on_progress(batch.position, source.total)
         status = summary.status
@@ -288,20 +300,28 @@ def _prepare(
 
 
 def _write_batch(
-    rt: Runtime, kind: str, batch: _Prepared, summary: ImportSummary, log: RejectLog
+    rt: Runtime,
+    kind: str,
+    batch: _Prepared,
+    summary: ImportSummary,
+    log: RejectLog,
+    load: mirror_store.Load | None = None,
 ) -> None:
-    """Write one prepared batch in its own transaction and account for it."""
+    """Write one prepared batch in its own transaction and account for it (and copy it into
+    the mirror along with the load)."""
     summary.rows_read += batch.size
     for name in batch.ignored:
         if name not in summary.ignored_columns:
             summary.ignored_columns.append(name)
     if batch.plan is not None and batch.plan.values[0]:
         plan = batch.plan
-        inserted, updated = bulk.upsert_rows(
+        written = bulk.upsert_rows(
             rt.db, kind, plan.columns, plan.values, plan.update, keep_when_null=plan.keep_when_null
         )
-        summary.inserted += inserted
-        summary.updated += updated
+        summary.inserted += written.inserted
+        summary.updated += written.updated
+        if load is not None:
+            load.add(written, plan.columns, plan.values)
     for problems in sorted(batch.rejected, key=lambda p: p[0].line):
         log.add_row(problems)
 
@@ -337,10 +357,11 @@ def _refresh_mirror(
     rt: Runtime,
     summaries: list[ImportSummary],
     on_progress: Callable[[int, int], None] | None = None,
+    load: mirror_store.Load | None = None,
 ) -> None:
     """Bring the analytical copy up to date; the import stands even if this fails."""
     try:
-        mirror.refresh_mirror(rt, on_progress=on_progress)
+        mirror.refresh_mirror(rt, on_progress=on_progress, load=load)
     except Exception as exc:  # committed rows must not be reported as failed
         for summary in summaries:
             summary.mirror_error = f"{type(exc).__name__}: {exc}"
