@@ -38,6 +38,7 @@ import shutil
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -257,15 +258,8 @@ def _refresh_locked(
     load: Load | None,
 ) -> Manifest:
     manifest = read_manifest(mirror_dir) or Manifest()
-    copier = _Copier(db, mirror_dir, manifest, on_progress)
-    # the copies a load made count as changes copied: before the sweep, which would delete
-    # their files (unlisted until then)
-    taken = load.hand_over(copier) if load is not None else {}
-    _sweep(mirror_dir, manifest, grace_seconds)
     heads = store_max_change_seq(db)
-    changes = {
-        n: max(0, heads[n] - manifest.table(n).watermark) + taken.get(n, 0) for n in MIRRORED_TABLES
-    }
+    changes = {n: max(0, heads[n] - manifest.table(n).watermark) for n in MIRRORED_TABLES}
     # each rollup reads at least the rows copied from its source; the tables kept per
     # customer, every interaction once any changed
     per_customer = (
@@ -273,8 +267,12 @@ def _refresh_locked(
         if changes["interactions"] or not set(SCHEMAS) <= set(manifest.tables)
         else 0
     )
+    copier = _Copier(db, mirror_dir, manifest, on_progress)
     copier.total = sum(changes.values()) + sum(changes[r.source] for r in ROLLUPS) + per_customer
-    copier.advance(sum(taken.values()))
+    copier.advance(0)
+    if load is not None:  # before the sweep, which would delete its files (unlisted until then)
+        load.hand_over(copier)
+    _sweep(mirror_dir, manifest, grace_seconds)
     now = datetime.now(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds") + "Z"
     for name in MIRRORED_TABLES:
         table = Base.metadata.tables[name]
@@ -313,6 +311,7 @@ class Load:
         self.json_columns = {c.name for c in self.table.columns if isinstance(c.type, JSON)}
         self.lock = FileLock(str(mirror_dir / LOCK_NAME))
         self.copies: _NewCopies | None = None
+        self.closed: Future[dict[str, FileInfo]] | None = None
         self.low = self.high = 0
 
     def __enter__(self) -> Load:
@@ -327,9 +326,12 @@ class Load:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        if self.copies is not None:
-            self.copies.abort()
-            self.copies = None
+        if self.closed is not None and self.copies is not None:  # closed, never handed over
+            wait([self.closed])
+            if self.closed.exception() is None:
+                for rel in self.closed.result():
+                    (self.mirror_dir / rel).unlink(missing_ok=True)
+        self._give_up()
         self.lock.release()
 
     def add(self, written: Upserted, columns: Sequence[str], values: Sequence[pa.Array]) -> None:
@@ -373,26 +375,32 @@ class Load:
             self.copies.abort()
             self.copies = None
 
+    def finish(self) -> None:
+        """The load wrote its last row: its files are closed (regrouped, renamed; still
+        unlisted) in a thread, beside what the load does last (rebuilding indexes)."""
+        if self.copies is None or self.closed is not None:
+            return
+        if self.copies.repeats_an_update():
+            self._give_up()
+            return
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-mirror")
+        self.closed = pool.submit(self.copies.close)
+        pool.shutdown(wait=False)
+
     def refresh(self, on_progress: Progress | None = None) -> Manifest:
         """:func:`refresh`, taking over the copies made during the load."""
         return _refresh_locked(self.db, self.mirror_dir, on_progress, GRACE_SECONDS, self)
 
-    def hand_over(self, copier: _Copier) -> dict[str, int]:
-        """List the copies in the manifest; the rows taken over, by table."""
+    def hand_over(self, copier: _Copier) -> None:
+        """List the copies in the manifest (they count as changes copied)."""
+        self.finish()
+        if self.copies is None or self.closed is None:
+            return
         copies, self.copies = self.copies, None
-        if copies is None:
-            return {}
-        state = copier.manifest.table(self.table.name)
-        if state.watermark != self.low or copies.repeats_an_update():
-            copies.abort()
-            return {}
-        try:
-            new_files = copies.close()
-        except BaseException:
-            copies.abort()
-            raise
-        copier.take(self.table.name, self.schema, copies, new_files, self.high)
-        return {self.table.name: copies.rows}
+        new_files = self.closed.result()  # any file left unlisted goes with the next sweep
+        if copier.manifest.table(self.table.name).watermark == self.low:
+            copier.take(self.table.name, self.schema, copies, new_files, self.high)
+            copier.advance(copies.rows)
 
 
 def _ensure_schema_file(mirror_dir: Path, name: str, schema: pa.Schema) -> None:

@@ -141,6 +141,8 @@ def _import_sources(
             summaries.append(_import_source(rt, kind, source, rejects, step, cache, load))
             offset += source.total or 0
         cache.clear()  # before the indexes are rebuilt, the peak of a large load
+        if load is not None:
+            load.finish()  # its files are closed while the indexes are rebuilt
     return summaries
 
 
