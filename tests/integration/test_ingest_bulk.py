@@ -76,6 +76,9 @@ def test_bulk_mode_spans_every_file_of_the_command(small_bulk: Runtime, tmp_path
     assert len(seen) == 9 and not any(seen)
     assert set(bulk.DEFERRABLE_INDEXES["responses"]) <= index_names(rt)
     assert rt.db.foreign_keys is True
+    with rt.db.write() as conn:  # the indexes' sorting settings are the writer's no longer
+        pragmas = [conn.exec_driver_sql(f"PRAGMA {p}").scalar() for p in ("cache_size", "threads")]
+    assert pragmas == [-65536, 0]
     again = import_files(rt, "responses", paths[:1], refresh_mirror=False)
     assert (again[0].inserted, again[0].updated) == (0, 30)
     assert count(rt, "responses") == 90

@@ -9,6 +9,7 @@ sees it."""
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -361,12 +362,35 @@ def remove_stale_scratch(db: Database) -> None:
         sqlite_stage.remove_stale(db.sqlite_path.parent)
 
 
+#: Page cache (KiB) of SQLite's sorter while it builds indexes, with a helper thread per core:
+#: sorting runs of a few megabytes and merging them beats one large in-memory sort (the three
+#: deferred indexes of 10 M responses: about 30 s with the store's 64 MB cache and no helper
+#: threads, 14 s like this; measured on 2 cores).
+INDEX_SORT_CACHE_KIB = 2_000
+
+
 def restore_indexes(db: Database, table_name: str) -> None:
     """Create any missing index of a table (idempotent and cheap when none is missing)."""
     table = Base.metadata.tables[table_name]
-    with db.write(lock_key=table_name) as conn:
+    with db.write(lock_key=table_name) as conn, _sorting_for_indexes(db, conn):
         for index in table.indexes:
             index.create(conn, checkfirst=True)
+
+
+@contextmanager
+def _sorting_for_indexes(db: Database, conn: Connection) -> Iterator[None]:
+    """On SQLite: the sorter's small cache and helper threads (``INDEX_SORT_CACHE_KIB``)."""
+    if not db.is_sqlite:
+        yield
+        return
+    cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    conn.exec_driver_sql(f"PRAGMA threads={os.cpu_count() or 1}")
+    conn.exec_driver_sql(f"PRAGMA cache_size=-{INDEX_SORT_CACHE_KIB}")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
+        conn.exec_driver_sql("PRAGMA threads=0")
 
 
 # --- the single-response fast path ------------------------------------------------------
