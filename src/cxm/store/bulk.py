@@ -8,6 +8,7 @@ sees it."""
 
 from __future__ import annotations
 
+import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,7 +21,8 @@ from typing import Any, cast
 
 import pyarrow as pa
 import pyarrow.compute as pc
-from sqlalchemy import Connection, Table, desc, insert, select, update
+import pyarrow.json as pa_json
+from sqlalchemy import Connection, Integer, Table, desc, insert, select, update
 from sqlalchemy.orm import aliased
 
 from cxm.store import sqlite_stage
@@ -83,13 +85,14 @@ def find_rows(
 def lookup_columns(
     db: Database, table_name: str, external_ids: pa.Array, columns: Sequence[str]
 ) -> tuple[pa.Array, list[pa.Array]]:
-    """The external ids that exist and, per requested column, their values (same order):
-    :func:`find_rows` without building a dictionary, for keys that are rarely repeated.
+    """The external ids that exist and, per requested column (integers or text), their values
+    (same order): :func:`find_rows` without building a dictionary, for keys that are rarely
+    repeated.
 
-    Many keys on a SQLite file are staged (:mod:`.sqlite_stage`) and joined to the table in
-    one query; otherwise they are looked up in chunked ``IN`` queries."""
-    if stages(db, len(external_ids)):
-        return _joined_to_staged(db, table_name, external_ids, columns)
+    On SQLite the keys go in as one JSON array and the rows come back as one aggregated row
+    (:func:`_joined_in_sqlite`); on PostgreSQL they are looked up in chunked ``IN`` queries."""
+    if db.is_sqlite:
+        return _joined_in_sqlite(db, table_name, external_ids, columns)
     keys: list[str] = []
     values: list[list[Any]] = [[] for _ in columns]
     with db.read() as conn:
@@ -103,28 +106,59 @@ def lookup_columns(
     return pa.array(keys, pa.string()), [pa.array(v) for v in values]
 
 
-def _joined_to_staged(
+def _joined_in_sqlite(
     db: Database, table_name: str, external_ids: pa.Array, columns: Sequence[str]
 ) -> tuple[pa.Array, list[pa.Array]]:
-    wanted = ", ".join(f"t.{c}" for c in columns)
-    with (
-        sqlite_stage.staged(_scratch(db), ["external_id"], [external_ids]) as path,
-        db.read() as conn,
-    ):
-        driver: Any = conn.connection.driver_connection
-        driver.execute("ATTACH DATABASE ? AS lookup", (str(path),))
-        try:
-            rows = driver.execute(
-                f"SELECT s.rowid, {wanted} FROM lookup.{sqlite_stage.TABLE} s "
-                f"CROSS JOIN {table_name} t WHERE t.external_id = s.external_id"
-            ).fetchall()
-        finally:
-            driver.execute("DETACH DATABASE lookup")
-    if not rows:
+    """One query joins the keys (``json_each`` of a JSON array) to the table's external id
+    index and aggregates what it finds into one row: positions and integers as
+    comma-separated text, text columns as JSON arrays. Python never holds an object per key
+    (fetching a row per key cost more than the join itself)."""
+    table = Base.metadata.tables[table_name]
+    integers = [isinstance(table.c[c].type, Integer) for c in columns]
+    aggregated = ", ".join(
+        f"group_concat(ifnull(t.{c}, ''))" if integer else f"json_group_array(t.{c})"
+        for c, integer in zip(columns, integers, strict=True)
+    )
+    with db.read() as conn:
+        row = conn.exec_driver_sql(
+            f"SELECT group_concat(j.key), {aggregated} FROM json_each(?) j "
+            f"CROSS JOIN {table_name} t WHERE t.external_id = j.value",
+            (_json_array(external_ids),),
+        ).one()
+    if row[0] is None:
         return pa.array([], pa.string()), [pa.array([]) for _ in columns]
-    found = list(zip(*rows, strict=True))
-    positions = pc.subtract(pa.array(found[0], pa.int64()), 1)
-    return external_ids.take(positions), [pa.array(v) for v in found[1:]]
+    found = [
+        _integers(text) if integer else _json_values(text)
+        for text, integer in zip(row[1:], integers, strict=True)
+    ]
+    return external_ids.take(_integers(row[0])), found
+
+
+def _json_array(keys: pa.Array) -> str:
+    """Text keys as a JSON array, escaped by Arrow (by ``json`` when a key is null or holds a
+    control character, which JSON must escape as ``\\u00XX``)."""
+    if keys.null_count or pc.any(pc.match_substring_regex(keys, r"[\x00-\x1f]")).as_py():
+        return json.dumps(keys.to_pylist(), ensure_ascii=False)
+    escaped = pc.replace_substring(pc.replace_substring(keys, "\\", "\\\\"), '"', '\\"')
+    one_list = pa.ListArray.from_arrays(pa.array([0, len(escaped)], pa.int32()), escaped)
+    return '["' + str(pc.binary_join(one_list, '","')[0].as_py()) + '"]'
+
+
+def _integers(text: str) -> pa.Array:
+    """``1,,3`` → [1, null, 3]."""
+    parts = pc.split_pattern(pa.array([text]), ",").flatten()
+    return pc.if_else(pc.equal(parts, ""), pa.scalar(None, pa.string()), parts).cast(pa.int64())
+
+
+def _json_values(text: str) -> pa.Array:
+    """A JSON array of text (or nulls) → a string array."""
+    parsed = pa_json.read_json(
+        io.BytesIO(b'{"v":' + text.encode("utf-8") + b"}"),
+        parse_options=pa_json.ParseOptions(
+            explicit_schema=pa.schema([pa.field("v", pa.list_(pa.string()))])
+        ),
+    )
+    return parsed.column("v").combine_chunks().flatten()
 
 
 def stages(db: Database, rows: int) -> bool:

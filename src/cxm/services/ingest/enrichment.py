@@ -162,7 +162,8 @@ def _filled(array: pa.Array, fill: pa.Scalar) -> pa.Array:
 
 
 #: Kinds looked up without the cache: events are referenced about once each, so caching
-#: them costs memory and time and saves no query.
+#: them costs memory and time and saves no query. On SQLite nothing is cached: one joined
+#: query per batch (``bulk.lookup_columns``) costs less than the cache's dictionaries.
 _UNCACHED = ("interactions",)
 
 
@@ -183,7 +184,7 @@ def _resolve_references(
         unique = pc.drop_null(pc.unique(keys))
         unique = unique.take(pc.sort_indices(unique))
         table = _LOOKUPS[ref_kind][0]
-        if ref_kind in _UNCACHED or bulk.stages(rt.db, len(unique)):
+        if ref_kind in _UNCACHED or rt.db.is_sqlite:
             found_keys, found_columns = bulk.lookup_columns(rt.db, table, unique, wanted)
         else:
             found = cache.lookup(rt, ref_kind, unique.to_pylist(), wanted)
