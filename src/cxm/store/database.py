@@ -187,7 +187,10 @@ class Database:
 
 
 def _sqlite_engine(url: str, *, immediate: bool, pool_size: int) -> Engine:
-    engine = create_engine(url, poolclass=QueuePool, pool_size=pool_size, max_overflow=0)
+    # the most recently used connection first: its page cache is the warm one
+    engine = create_engine(
+        url, poolclass=QueuePool, pool_size=pool_size, max_overflow=0, pool_use_lifo=True
+    )
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:

@@ -70,7 +70,7 @@ CHUNK_ROWS = 50_000
 #: Changes from which a SQLite table is read in a child process (:mod:`.sqlite_export`): below,
 #: starting the process costs more than it saves.
 EXPORT_MIN_CHANGES = 100_000
-FLUSH_ROWS = 1_000_000
+FLUSH_ROWS = 500_000
 ROW_GROUP_ROWS = 262_144
 SMALL_FILE_ROWS = 250_000
 COMPACT_AFTER_FILES = 8
@@ -466,6 +466,7 @@ class _Copier:
         # the customers whose interactions this refresh copied or removed: what the mirror
         # keeps per customer changes for them
         self.changed_customers: list[np.ndarray] = []
+        self.every_customer_changed = False
 
     def copy(self, table: Table, head: int) -> None:
         state = self.manifest.table(table.name)
@@ -496,6 +497,7 @@ class _Copier:
         state = self.manifest.table(name)
         previous_files = dict(state.files)
         self.changed_customers.extend(copies.customers)
+        self.every_customer_changed |= copies.every_customer
         stale = copies.updated_ids()
         if stale.size:
             self._retire_old_copies(state, previous_files, stale, schema)
@@ -617,7 +619,7 @@ class _Copier:
         missing = not set(SCHEMAS) <= set(self.manifest.tables)
         states = {name: self.manifest.table(name) for name in SCHEMAS}
         changed = np.unique(np.concatenate([np.empty(0, np.int64), *self.changed_customers]))
-        everyone = missing or changed.size > REBUILD_CUSTOMERS
+        everyone = missing or self.every_customer_changed or changed.size > REBUILD_CUSTOMERS
         if not everyone and not changed.size:
             self.total -= planned
             for state in states.values():
@@ -742,13 +744,16 @@ class _NewCopies:
         self.rows = 0
         self.updated: list[np.ndarray] = []
         self.customers: list[np.ndarray] = []
+        #: So many customers changed that what the mirror keeps per customer is rebuilt for
+        #: everyone (``REBUILD_CUSTOMERS``): their ids are no longer kept.
+        self.every_customer = False
 
     def add(self, chunk: pa.Table) -> None:
         ids = chunk.column("id").to_numpy()
         if self.mirrored_max_id:
             self.updated.append(ids[ids <= self.mirrored_max_id])
-        if self.table_name == "interactions":
-            self.customers.append(_customers_of(chunk))
+        if self.table_name == "interactions" and not self.every_customer:
+            self._note_customers(_customers_of(chunk))
         for key, part in _split_by_partition(chunk, self.partitioned_by):
             self.buffered.setdefault(key, []).append(part)
         self.buffered_rows += chunk.num_rows
@@ -756,6 +761,13 @@ class _NewCopies:
         if self.buffered_rows >= FLUSH_ROWS:
             self.writers.write_all(self.buffered)
             self.buffered, self.buffered_rows = {}, 0
+
+    def _note_customers(self, customers: np.ndarray) -> None:
+        self.customers.append(customers)
+        if sum(part.size for part in self.customers) > 2 * REBUILD_CUSTOMERS:
+            distinct = np.unique(np.concatenate(self.customers))
+            self.every_customer = distinct.size > REBUILD_CUSTOMERS
+            self.customers = [] if self.every_customer else [distinct]
 
     def updated_ids(self) -> np.ndarray:
         if not self.updated:
