@@ -37,6 +37,15 @@ def canonical(mirror_dir: Path, table: str) -> pa.Table:
     return data.sort_by([(c, "ascending") for c in data.column_names])
 
 
+def mirrored_times(mirror_dir: Path, table: str) -> dict[int, datetime]:
+    manifest = json.loads((mirror_dir / "manifest.json").read_text())
+    data = pa.concat_tables(
+        pq.read_table(mirror_dir / f, columns=["id", "updated_at"])
+        for f in manifest["tables"][table]["files"]
+    )
+    return dict(zip(data["id"].to_pylist(), data["updated_at"].to_pylist(), strict=True))
+
+
 def run(data_dir: Path, steps: list[Step], *, along: bool) -> Runtime:
     """The store after importing each step's file (in batches of 1,000 rows); ``along``: with
     the mirror copied during each import, else refreshed from the store after it. A step's
@@ -137,6 +146,11 @@ def test_copies_made_during_imports_equal_copies_read_back_after_them(
             expected = canonical(read_back.settings.mirror_dir, table)
             assert expected.num_rows > 0 or table == "comment_analyses", table
             assert canonical(along.settings.mirror_dir, table).equals(expected), table
+        # the time of each write is the store's own
+        with along.db.read() as conn:
+            stored = conn.exec_driver_sql("SELECT id, updated_at FROM responses").all()
+        copied = mirrored_times(along.settings.mirror_dir, "responses")
+        assert copied == {i: datetime.fromisoformat(t) for i, t in stored}
         # the first import of every kind was copied along, never read back; batches that
         # updated rows were read back one by one
         assert not [call for call in stream_calls if call[0] in KINDS and call[1] == 0]
