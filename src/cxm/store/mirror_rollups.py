@@ -89,13 +89,8 @@ def rollup_of(files: Iterable[Path]) -> pa.Table:
         table = con.execute(_ROLLUP_SQL, [paths]).to_arrow_table()
     finally:
         con.close()
-    return pa.Table.from_arrays(
-        [
-            table.column(name).cast(field.type)
-            for name, field in zip(table.column_names, ROLLUP_SCHEMA, strict=True)
-        ],
-        schema=ROLLUP_SCHEMA,
-    )
+    columns = [c.cast(f.type) for c, f in zip(table.columns, ROLLUP_SCHEMA, strict=True)]
+    return pa.Table.from_arrays(columns, schema=ROLLUP_SCHEMA)
 
 
 def _rollup_sql() -> str:
