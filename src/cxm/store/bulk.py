@@ -31,8 +31,7 @@ from cxm.store.tables import Base, Customer, Employee, ImportRun, Interaction, R
 
 #: External ids per ``IN (…)`` query; well under SQLite's 32,766 bound variables.
 LOOKUP_CHUNK = 5_000
-#: Rows from which a write to a SQLite file, or a look-up of keys in it, goes through a staged
-#: copy (:mod:`.sqlite_stage`).
+#: Rows from which a write to a SQLite file goes through a staged copy (:mod:`.sqlite_stage`).
 STAGE_MIN_ROWS = 2_000
 _TIMESTAMP = "%Y-%m-%d %H:%M:%S.%f"
 
@@ -418,13 +417,14 @@ def _sorting_for_indexes(db: Database, conn: Connection) -> Iterator[None]:
         yield
         return
     cache = int(conn.exec_driver_sql("PRAGMA cache_size").scalar_one())
+    threads = int(conn.exec_driver_sql("PRAGMA threads").scalar_one())
     conn.exec_driver_sql(f"PRAGMA threads={os.cpu_count() or 1}")
     conn.exec_driver_sql(f"PRAGMA cache_size=-{INDEX_SORT_CACHE_KIB}")
     try:
         yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={cache}")
-        conn.exec_driver_sql("PRAGMA threads=0")
+        conn.exec_driver_sql(f"PRAGMA threads={threads}")
 
 
 # --- the single-response fast path ------------------------------------------------------

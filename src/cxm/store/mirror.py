@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -308,7 +309,7 @@ class Load:
         self.mirror_dir = mirror_dir
         self.table = Base.metadata.tables[table_name]
         self.schema = arrow_schema(self.table)
-        self.json_columns = {c.name for c in self.table.columns if isinstance(c.type, JSON)}
+        self.json_columns = _json_columns(self.table)
         self.lock = FileLock(str(mirror_dir / LOCK_NAME))
         self.copies: _NewCopies | None = None
         self.closed: Future[dict[str, FileInfo]] | None = None
@@ -362,7 +363,7 @@ class Load:
         raw["id"] = pa.array(np.arange(written.top_id + 1, written.top_id + 1 + count))
         first = written.first_change_seq
         raw["change_seq"] = pa.array(np.arange(first, first + count))
-        raw["updated_at"] = pa.array([written.updated_at]).take(np.zeros(count, np.int64))
+        raw["updated_at"] = pa.repeat(written.updated_at, count)
         selected = [f for f in self.schema if f.name not in _DAY_NAMES]
         return _typed(
             {f.name: raw[f.name] if f.name in raw else pa.nulls(count, f.type) for f in selected},
@@ -498,7 +499,7 @@ class _Copier:
         previous_files = dict(state.files)
         self.changed_customers.extend(copies.customers)
         self.every_customer_changed |= copies.every_customer
-        stale = copies.updated_ids()
+        stale = copies.updated_ids
         if stale.size:
             self._retire_old_copies(state, previous_files, stale, schema)
         self.appended.setdefault(name, []).extend(new_files)
@@ -769,14 +770,14 @@ class _NewCopies:
             self.every_customer = distinct.size > REBUILD_CUSTOMERS
             self.customers = [] if self.every_customer else [distinct]
 
+    @cached_property
     def updated_ids(self) -> np.ndarray:
-        if not self.updated:
-            return np.empty(0, np.int64)
-        return np.unique(np.concatenate(self.updated))
+        """The distinct ids the mirror held before (read once every row is added)."""
+        return np.unique(np.concatenate([np.empty(0, np.int64), *self.updated]))
 
     def repeats_an_update(self) -> bool:
         """Whether a row the mirror held was copied twice (updated twice by a load)."""
-        return self.updated_ids().size != sum(part.size for part in self.updated)
+        return self.updated_ids.size != sum(part.size for part in self.updated)
 
     def close(self) -> dict[str, FileInfo]:
         """The new files at their final names, not yet listed in the manifest."""
@@ -970,7 +971,7 @@ def _stream_changes(
     (:mod:`cxm.store.sqlite_export`); otherwise the driver's cursor is used directly (no
     SQLAlchemy row objects) and rows are converted column-wise; on PostgreSQL a server-side
     cursor keeps memory bounded."""
-    json_columns = {c.name for c in table.columns if isinstance(c.type, JSON)}
+    json_columns = _json_columns(table)
     where = f"change_seq > {int(low)} AND change_seq <= {int(high)}"
     database = db.sqlite_path
     if database is not None and high - low >= EXPORT_MIN_CHANGES:
@@ -1002,6 +1003,10 @@ def _stream_changes(
             cursor.close()
             if not db.is_sqlite:
                 raw.rollback()
+
+
+def _json_columns(table: Table) -> set[str]:
+    return {c.name for c in table.columns if isinstance(c.type, JSON)}
 
 
 def _storage_class(typ: Any) -> sqlite_export.StorageClass:
