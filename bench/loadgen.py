@@ -151,14 +151,9 @@ async def open_loop(
     statuses: dict[int, int] = {}
     errors = 0
     total = int(rate * seconds)
-    t_start = time.perf_counter()
 
-    async def one(i: int) -> None:
+    async def one(i: int, scheduled: float) -> None:
         nonlocal errors
-        scheduled = t_start + i / rate
-        delay = scheduled - time.perf_counter()
-        if delay > 0:
-            await asyncio.sleep(delay)
         conn = await pool.get()
         try:
             status = await conn.request(head(start + i), body(start + i))
@@ -169,7 +164,18 @@ async def open_loop(
             errors += 1
             pool.put_nowait(_Conn(host, port))
 
-    await asyncio.gather(*(one(i) for i in range(total)))
+    # Each request is started at its time rather than all created up front: creating
+    # thousands of tasks at once would make the first requests late by the generator's own
+    # set-up, which would then be counted as the server's latency.
+    tasks = []
+    t_start = time.perf_counter()
+    for i in range(total):
+        scheduled = t_start + i / rate
+        delay = scheduled - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(one(i, scheduled)))
+    await asyncio.gather(*tasks)
     elapsed = time.perf_counter() - t_start
     ok = sum(n for s, n in statuses.items() if 200 <= s < 300)
     return LoadResult(total, ok, total - ok, elapsed, latencies, statuses)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import time
 
 import pytest
 from sqlalchemy import select
 
 from cxm.domain.errors import ValidationFailed
 from cxm.services import auth
-from cxm.services.runtime import Runtime
+from cxm.services.runtime import Runtime, open_runtime
 from cxm.store.tables import ApiToken, User
 
 
@@ -80,6 +81,28 @@ def test_authenticate_token_refuses_revoked_unknown_and_inactive(runtime: Runtim
     auth.set_user_active(runtime, "bot", False)
     assert auth.authenticate_token(runtime, kept) is None
     assert auth.authenticate_password(runtime, "bot", "password-1") is None
+
+
+def test_a_revocation_by_another_process_applies_within_the_trust_window(
+    runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(auth, "TOKEN_TRUST_SECONDS", 0.3)
+    auth.ensure_user(runtime, "bot", "password-1", "analyst")
+    token = auth.create_api_token(runtime, "bot", "etl")
+    assert auth.authenticate_token(runtime, token) is not None
+    with open_runtime(runtime.settings, migrate=False) as other:  # e.g. the CLI
+        [listed] = auth.list_api_tokens(other)
+        auth.revoke_api_token(other, listed.id)
+        assert auth.authenticate_token(other, token) is None
+    time.sleep(0.35)
+    assert auth.authenticate_token(runtime, token) is None
+    # and a deactivation by another process likewise
+    kept = auth.create_api_token(runtime, "bot", "kept")
+    assert auth.authenticate_token(runtime, kept) is not None
+    with open_runtime(runtime.settings, migrate=False) as other:
+        auth.set_user_active(other, "bot", False)
+    time.sleep(0.35)
+    assert auth.authenticate_token(runtime, kept) is None
 
 
 def test_revoke_api_token_refuses_someone_elses_token(sqlite_runtime: Runtime) -> None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
@@ -21,6 +22,10 @@ from cxm.services.runtime import Runtime
 from cxm.store.tables import Base
 
 TOKEN_PREFIX = "cxm_"
+#: How long a process goes on accepting a token it has checked without asking the database
+#: again. A revocation or deactivation made in this process applies at once; one made by
+#: another (another server worker, the CLI) within this many seconds.
+TOKEN_TRUST_SECONDS = 1.0
 MIN_PASSWORD_LENGTH = 8
 _hasher = PasswordHash.recommended()
 # Verified against when the user does not exist, so a wrong username costs the same time.
@@ -101,6 +106,7 @@ def ensure_user(
         "language": language,
         "active": True,
     }
+    rt.trusted_tokens.clear()
     with rt.db.write() as conn:
         existing = conn.execute(select(table.c.id).where(table.c.username == username)).scalar()
         if existing is not None:
@@ -127,6 +133,7 @@ def create_user(
 
 
 def set_user_active(rt: Runtime, username: str, active: bool) -> None:
+    rt.trusted_tokens.clear()
     with rt.db.write() as conn:
         result = conn.execute(
             update(USERS).where(USERS.c.username == username).values(active=active)
@@ -138,6 +145,7 @@ def set_user_active(rt: Runtime, username: str, active: bool) -> None:
 def set_user_language(rt: Runtime, user_id: int, language: str) -> None:
     if language not in ("pl", "en"):
         raise ValidationFailed(f"unknown language '{language}'", field="language")
+    rt.trusted_tokens.clear()
     with rt.db.write() as conn:
         conn.execute(update(USERS).where(USERS.c.id == user_id).values(language=language))
 
@@ -198,18 +206,24 @@ def create_api_token(rt: Runtime, username: str, name: str) -> str:
 
 
 def authenticate_token(rt: Runtime, token: str) -> Principal | None:
-    """The owner of a valid, unrevoked token of an active user, else None."""
+    """The owner of a valid, unrevoked token of an active user, else None (a token checked
+    in the last :data:`TOKEN_TRUST_SECONDS` is not looked up again)."""
     if not token.startswith(TOKEN_PREFIX):
         return None
+    token_hash = hash_token(token)
+    trusted = rt.trusted_tokens.get(token_hash)
+    if trusted is not None and trusted[1] > time.monotonic():
+        return trusted[0]
     tokens, users = TOKENS, USERS
     query = (
         select(tokens.c.id.label("token_id"), users)
         .join(users, users.c.id == tokens.c.user_id)
-        .where(tokens.c.token_hash == hash_token(token), tokens.c.revoked.is_(False))
+        .where(tokens.c.token_hash == token_hash, tokens.c.revoked.is_(False))
     )
     with rt.db.read() as conn:
         row = conn.execute(query).first()
     if row is None or not row.active:
+        rt.trusted_tokens.pop(token_hash, None)
         return None
     now = _now()
     last_used = rt.__dict__.setdefault("_token_last_used", {})
@@ -218,7 +232,9 @@ def authenticate_token(rt: Runtime, token: str) -> Principal | None:
         last_used[row.token_id] = now
         with rt.db.write() as conn:
             conn.execute(update(tokens).where(tokens.c.id == row.token_id).values(last_used_at=now))
-    return _principal(row)
+    principal = _principal(row)
+    rt.trusted_tokens[token_hash] = (principal, time.monotonic() + TOKEN_TRUST_SECONDS)
+    return principal
 
 
 def revoke_api_token(rt: Runtime, token_id: int, *, owner: Principal | None = None) -> None:
@@ -227,6 +243,7 @@ def revoke_api_token(rt: Runtime, token_id: int, *, owner: Principal | None = No
     condition = table.c.id == token_id
     if owner is not None and owner.role != "admin":
         condition = condition & (table.c.user_id == owner.user_id)
+    rt.trusted_tokens.clear()
     with rt.db.write() as conn:
         result = conn.execute(update(table).where(condition).values(revoked=True))
     if result.rowcount == 0:

@@ -6,6 +6,7 @@ import threading
 from dataclasses import dataclass, field
 
 from cxm.config import Settings, get_settings
+from cxm.domain.access import Principal
 from cxm.domain.taxonomy import Taxonomy
 from cxm.store.database import Database
 
@@ -19,6 +20,9 @@ class Runtime:
     _taxonomy: Taxonomy | None = field(default=None, repr=False)
     _taxonomy_mtime: float | None = field(default=None, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    #: API tokens this process checked lately: token hash → (principal, trusted until),
+    #: see ``services.auth.authenticate_token``.
+    trusted_tokens: dict[str, tuple[Principal, float]] = field(default_factory=dict, repr=False)
 
     @property
     def taxonomy(self) -> Taxonomy:

@@ -33,7 +33,9 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-def get_runtime(request: Request) -> Runtime:
+# Cheap dependencies are ``async def``: FastAPI runs a plain ``def`` one in a worker thread,
+# a hand-over that costs more than the dependency itself on every request.
+async def get_runtime(request: Request) -> Runtime:
     runtime: Runtime = request.app.state.runtime
     return runtime
 
@@ -150,7 +152,7 @@ def detect_language(request: Request, principal: Principal | None = None) -> str
     )
 
 
-def get_language(request: Request, principal: OptionalPrincipalDep) -> str:
+async def get_language(request: Request, principal: OptionalPrincipalDep) -> str:
     language = detect_language(request, principal)
     request.state.language = language
     return language
