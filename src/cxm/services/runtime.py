@@ -28,20 +28,24 @@ class Runtime:
     def taxonomy(self) -> Taxonomy:
         from cxm.services import taxonomy as taxonomy_service
 
-        path = self.settings.resolved_taxonomy_file
-        mtime = path.stat().st_mtime if path.exists() else None
+        mtime = self._file_mtime()
         with self._lock:
             # another worker process may have replaced the file: reload when it changed
             if self._taxonomy is None or mtime != self._taxonomy_mtime:
                 self._taxonomy = taxonomy_service.load_taxonomy(self.settings)
-                self._taxonomy_mtime = path.stat().st_mtime
+                self._taxonomy_mtime = self._file_mtime()
             return self._taxonomy
 
+    def _file_mtime(self) -> float | None:
+        try:
+            return self.settings.resolved_taxonomy_file.stat().st_mtime
+        except FileNotFoundError:
+            return None
+
     def replace_taxonomy(self, taxonomy: Taxonomy) -> None:
-        path = self.settings.resolved_taxonomy_file
         with self._lock:
             self._taxonomy = taxonomy
-            self._taxonomy_mtime = path.stat().st_mtime if path.exists() else None
+            self._taxonomy_mtime = self._file_mtime()
 
     def close(self) -> None:
         self.db.dispose()
