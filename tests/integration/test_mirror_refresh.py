@@ -133,6 +133,7 @@ def test_row_groups_are_whole_when_partitions_arrive_interleaved(
         assert all(size == 200 for size in sizes[:-1]) and 0 < sizes[-1] <= 200, sizes
     ids = read_table(mirror_dir, "responses").column("external_id").to_pylist()
     assert sorted(ids) == sorted(row["external_id"] for row in rows)
+    assert not list(mirror_dir.rglob(".tmp-*"))  # the spilled rows are gone
 
 
 def iter_row_groups(path: Path) -> list[pq.RowGroupMetaData]:

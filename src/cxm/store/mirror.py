@@ -83,6 +83,8 @@ CUSTOMER_BUCKET_IDS = 10_000
 #: for everyone rather than for them (whose rows are held in memory).
 REBUILD_CUSTOMERS = 100_000
 MAX_OPEN_WRITERS = 128
+#: How a partition's rows are spilled before they are encoded into Parquet.
+_SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression=None)
 PARTITION_TIME_COLUMN = {
     "responses": "responded_at",
     "interactions": "occurred_at",
@@ -790,7 +792,11 @@ class _NewCopies:
 
 
 class _PartitionWriters:
-    """One open Parquet writer (a temporary file) per partition touched by a refresh."""
+    """The new file of every partition touched by a refresh. Rows of many partitions arrive
+    interleaved, a few thousand per partition at a time, so each partition's rows are first
+    spilled to a temporary Arrow IPC file (LZ4, next to no encoding work) and encoded into
+    Parquet row groups of ``ROW_GROUP_ROWS`` once, when the partition is finished: written
+    straight to Parquet they came out in small row groups that had to be rewritten."""
 
     def __init__(
         self, mirror_dir: Path, table_name: str, schema: pa.Schema, key: str = "id"
@@ -799,7 +805,7 @@ class _PartitionWriters:
         self.table_name = table_name
         self.schema = schema
         self.key = key
-        self.open: dict[str, tuple[Path, str, pq.ParquetWriter, FileInfo]] = {}
+        self.open: dict[str, tuple[Path, str, pa.ipc.RecordBatchFileWriter, FileInfo]] = {}
         self.finished: list[tuple[Path, str, FileInfo]] = []
 
     def write_all(self, buffered: dict[str, list[pa.Table]]) -> None:
@@ -814,10 +820,10 @@ class _PartitionWriters:
             rel = _new_file_name(self.table_name, key)
             target = self.mirror_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
-            writer = pq.ParquetWriter(tmp, self.schema)
-            self.open[key] = (tmp, rel, writer, FileInfo(0, 0, 0))
-        tmp, rel, writer, info = self.open[key]
+            spill = target.with_name(f".tmp-{uuid.uuid4().hex}.arrow")
+            writer = pa.ipc.new_file(spill, self.schema, options=_SPILL_OPTIONS)
+            self.open[key] = (spill, rel, writer, FileInfo(0, 0, 0))
+        _spill, rel, writer, info = self.open[key]
         writer.write_table(data)
         part = _info_of(data, self.key)
         if info.rows == 0:
@@ -832,9 +838,14 @@ class _PartitionWriters:
             self._finish(done)
 
     def _finish(self, key: str) -> None:
-        tmp, rel, writer, info = self.open.pop(key)
+        spill, rel, writer, info = self.open.pop(key)
         writer.close()
-        _regroup(tmp, self.schema)
+        tmp = spill.with_suffix(".parquet")
+        with pa.memory_map(str(spill)) as source, _GroupedWriter(tmp, self.schema) as grouped:
+            reader = pa.ipc.open_file(source)
+            for i in range(reader.num_record_batches):
+                grouped.write(pa.Table.from_batches([reader.get_batch(i)]))
+        spill.unlink()
         self.finished.append((tmp, rel, info))
 
     def close(self) -> dict[str, FileInfo]:
@@ -848,9 +859,9 @@ class _PartitionWriters:
         return out
 
     def abort(self) -> None:
-        for tmp, _rel, writer, _info in self.open.values():
+        for spill, _rel, writer, _info in self.open.values():
             writer.close()
-            tmp.unlink(missing_ok=True)
+            spill.unlink(missing_ok=True)
         for tmp, _rel, _info in self.finished:
             tmp.unlink(missing_ok=True)
 
@@ -887,21 +898,6 @@ class _GroupedWriter:
         if self.pending_rows:
             self._flush(final=True)
         self.writer.close()
-
-
-def _regroup(path: Path, schema: pa.Schema) -> None:
-    """Rewrite a file written a chunk at a time whose row groups came out small (rows of many
-    partitions arrive interleaved), streaming it into row groups of ``ROW_GROUP_ROWS``."""
-    source = pq.ParquetFile(path)
-    meta = source.metadata
-    if meta.num_row_groups <= 1 or meta.num_rows >= meta.num_row_groups * ROW_GROUP_ROWS // 2:
-        return
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}.parquet")
-    with _GroupedWriter(tmp, schema) as writer:
-        for i in range(meta.num_row_groups):
-            writer.write(source.read_row_group(i))
-    source.close()
-    os.replace(tmp, path)
 
 
 def _partition_of(rel: str) -> str:
