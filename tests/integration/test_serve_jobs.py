@@ -85,6 +85,32 @@ def test_serve_analyses_new_comments_in_its_companion_process(data_dir: Path) ->
     assert not Path(f"/proc/{children[0]}").exists()  # the companion stopped with the server
 
 
+def test_the_companion_stops_when_a_single_worker_server_is_terminated(data_dir: Path) -> None:
+    env = {**os.environ, "CXM_DATA_DIR": str(data_dir), "CXM_ENV": "test"}
+    port = free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "cxm.cli.main", "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    try:
+        _wait_up(f"http://127.0.0.1:{port}/healthz")
+        [companion] = subprocess.run(
+            ["pgrep", "-f", "cxm.jobs.runner", "-P", str(server.pid)],
+            capture_output=True,
+            text=True,
+        ).stdout.split()
+    finally:
+        server.terminate()
+        server.wait(timeout=60)
+    deadline = time.monotonic() + 30
+    while Path(f"/proc/{companion}").exists() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not Path(f"/proc/{companion}").exists()  # not left running on its own
+
+
 def test_web_writer_leaves_wal_checkpoints_to_the_companion(data_dir: Path) -> None:
     from cxm.services.scheduler import background_jobs
 

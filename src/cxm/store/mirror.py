@@ -83,8 +83,6 @@ CUSTOMER_BUCKET_IDS = 10_000
 #: for everyone rather than for them (whose rows are held in memory).
 REBUILD_CUSTOMERS = 100_000
 MAX_OPEN_WRITERS = 128
-#: How a partition's rows are spilled before they are encoded into Parquet.
-_SPILL_OPTIONS = pa.ipc.IpcWriteOptions(compression=None)
 PARTITION_TIME_COLUMN = {
     "responses": "responded_at",
     "interactions": "occurred_at",
@@ -794,9 +792,10 @@ class _NewCopies:
 class _PartitionWriters:
     """The new file of every partition touched by a refresh. Rows of many partitions arrive
     interleaved, a few thousand per partition at a time, so each partition's rows are first
-    spilled to a temporary Arrow IPC file (LZ4, next to no encoding work) and encoded into
-    Parquet row groups of ``ROW_GROUP_ROWS`` once, when the partition is finished: written
-    straight to Parquet they came out in small row groups that had to be rewritten."""
+    spilled to a temporary uncompressed Arrow IPC file (no encoding work; compressing it cost
+    more than it saved) and encoded into Parquet row groups of ``ROW_GROUP_ROWS`` once, when
+    the partition is finished: written straight to Parquet they came out in small row groups
+    that had to be rewritten."""
 
     def __init__(
         self, mirror_dir: Path, table_name: str, schema: pa.Schema, key: str = "id"
@@ -821,7 +820,7 @@ class _PartitionWriters:
             target = self.mirror_dir / rel
             target.parent.mkdir(parents=True, exist_ok=True)
             spill = target.with_name(f".tmp-{uuid.uuid4().hex}.arrow")
-            writer = pa.ipc.new_file(spill, self.schema, options=_SPILL_OPTIONS)
+            writer = pa.ipc.new_file(spill, self.schema)
             self.open[key] = (spill, rel, writer, FileInfo(0, 0, 0))
         _spill, rel, writer, info = self.open[key]
         writer.write_table(data)
