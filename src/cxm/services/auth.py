@@ -8,12 +8,14 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import cast
 
 from pwdlib import PasswordHash
-from sqlalchemy import select, update
+from sqlalchemy import Connection, select, update
 
 from cxm.domain.access import Principal, Role
 from cxm.domain.dimensions import USER_ROLES
@@ -54,6 +56,15 @@ class TokenView:
     created_at: datetime
     last_used_at: datetime | None
     revoked: bool
+
+
+@contextmanager
+def _access_change(rt: Runtime) -> Iterator[Connection]:
+    """A write to users or tokens: once it is committed, this process forgets the tokens it
+    trusted (:data:`TOKEN_TRUST_SECONDS`), so the change applies to its next request."""
+    with rt.db.write() as conn:
+        yield conn
+    rt.trusted_tokens.clear()
 
 
 def _now() -> datetime:
@@ -106,8 +117,7 @@ def ensure_user(
         "language": language,
         "active": True,
     }
-    rt.trusted_tokens.clear()
-    with rt.db.write() as conn:
+    with _access_change(rt) as conn:
         existing = conn.execute(select(table.c.id).where(table.c.username == username)).scalar()
         if existing is not None:
             conn.execute(update(table).where(table.c.id == existing).values(**values))
@@ -133,8 +143,7 @@ def create_user(
 
 
 def set_user_active(rt: Runtime, username: str, active: bool) -> None:
-    rt.trusted_tokens.clear()
-    with rt.db.write() as conn:
+    with _access_change(rt) as conn:
         result = conn.execute(
             update(USERS).where(USERS.c.username == username).values(active=active)
         )
@@ -145,8 +154,7 @@ def set_user_active(rt: Runtime, username: str, active: bool) -> None:
 def set_user_language(rt: Runtime, user_id: int, language: str) -> None:
     if language not in ("pl", "en"):
         raise ValidationFailed(f"unknown language '{language}'", field="language")
-    rt.trusted_tokens.clear()
-    with rt.db.write() as conn:
+    with _access_change(rt) as conn:
         conn.execute(update(USERS).where(USERS.c.id == user_id).values(language=language))
 
 
@@ -243,8 +251,7 @@ def revoke_api_token(rt: Runtime, token_id: int, *, owner: Principal | None = No
     condition = table.c.id == token_id
     if owner is not None and owner.role != "admin":
         condition = condition & (table.c.user_id == owner.user_id)
-    rt.trusted_tokens.clear()
-    with rt.db.write() as conn:
+    with _access_change(rt) as conn:
         result = conn.execute(update(table).where(condition).values(revoked=True))
     if result.rowcount == 0:
         raise NotFound(f"no token {token_id}", field="token_id")
