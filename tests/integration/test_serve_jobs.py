@@ -28,24 +28,24 @@ def _wait_up(url: str, seconds: float = 60) -> None:
     raise AssertionError("server did not start")
 
 
+def _serve(data_dir: Path, port: int, workers: int, **env: str) -> subprocess.Popen[bytes]:
+    """``cxm serve`` on ``data_dir`` in a session of its own."""
+    command = ["serve", "--port", str(port), "--workers", str(workers)]
+    return subprocess.Popen(
+        [sys.executable, "-m", "cxm.cli.main", *command],
+        env={**os.environ, "CXM_DATA_DIR": str(data_dir), "CXM_ENV": "test", **env},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+
+
 def test_serve_analyses_new_comments_in_its_companion_process(data_dir: Path) -> None:
     rt = open_runtime(make_settings(data_dir))
     auth.ensure_user(rt, "etl", "a-long-password-1", "admin")
     token = auth.create_api_token(rt, "etl", "loader")
     port = free_port()
-    env = {
-        **os.environ,
-        "CXM_DATA_DIR": str(data_dir),
-        "CXM_ENV": "test",
-        "CXM_MIRROR_REFRESH_INTERVAL_SECONDS": "30",
-    }
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cxm.cli.main", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = _serve(data_dir, port, 2, CXM_MIRROR_REFRESH_INTERVAL_SECONDS="30")
     try:
         base = f"http://127.0.0.1:{port}"
         _wait_up(f"{base}/healthz")
@@ -86,15 +86,8 @@ def test_serve_analyses_new_comments_in_its_companion_process(data_dir: Path) ->
 
 
 def test_the_companion_stops_when_a_single_worker_server_is_terminated(data_dir: Path) -> None:
-    env = {**os.environ, "CXM_DATA_DIR": str(data_dir), "CXM_ENV": "test"}
     port = free_port()
-    server = subprocess.Popen(
-        [sys.executable, "-m", "cxm.cli.main", "serve", "--port", str(port), "--workers", "1"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+    server = _serve(data_dir, port, 1)
     try:
         _wait_up(f"http://127.0.0.1:{port}/healthz")
         [companion] = subprocess.run(
