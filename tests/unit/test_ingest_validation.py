@@ -150,3 +150,25 @@ def test_single_response_path_agrees_with_batch_path(
     first_field, first_reason = batch[1][0]
     assert info.value.field == first_field
     assert info.value.message.startswith(f"{first_field} {first_reason}")
+
+
+def test_integer_answer_columns_become_the_json_text_of_their_answers(
+    taxonomy: Taxonomy,
+) -> None:
+    # as a Parquet file gives them: integer columns, nulls where a question went unanswered
+    columns = {
+        "external_id": pa.array(["R1", "R2", "R3", "R4"]),
+        "responded_at": pa.array(["2025-01-01 10:00:00"] * 4),
+        "nps": pa.array([9, None, None, None], pa.int16()),
+        "q_price": pa.array([3, None, 4, None], pa.int16()),
+        'q_obsługa "24/7"': pa.array([None, None, 5, -1], pa.int64()),
+    }
+    batch = check_batch("responses", columns, range(1, 5), taxonomy, now=NOW)
+    assert batch.columns["answers"].to_pylist() == [
+        '{"price": 3}',
+        None,
+        '{"price": 4, "obsługa \\"24/7\\"": 5}',
+        '{"obsługa \\"24/7\\"": -1}',
+    ]
+    # the row that answers nothing at all is the only one refused
+    assert {batch.lines[i] for i in batch.problems} == {2}
