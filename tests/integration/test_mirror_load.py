@@ -109,8 +109,12 @@ def stream_calls(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[tuple[str, in
 
 
 def test_copies_made_during_imports_equal_copies_read_back_after_them(
-    tmp_path: Path, stream_calls: list[tuple[str, int, int]]
+    tmp_path: Path, stream_calls: list[tuple[str, int, int]], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # row groups small enough that partitions are encoded while a load goes on, also in the
+    # loads whose copies are given up
+    monkeypatch.setattr(mirror_store, "FLUSH_ROWS", 500)
+    monkeypatch.setattr(mirror_store, "ROW_GROUP_ROWS", 700)
     gen = open_runtime(make_settings(tmp_path / "gen"))
     files = write_demo_source(gen.taxonomy, tmp_path / "source", size="small", seed=5).files
     gen.close()
