@@ -801,16 +801,14 @@ class _Partition:
         self.schema = schema
         self.info = FileInfo(0, 0, 0)
         self.parquet: pq.ParquetWriter | None = None  # opened by the first row group
-        self.spills: list[Path] = []  # written and not yet encoded, oldest first
-        self.spill: pa.ipc.RecordBatchFileWriter | None = None
-        self.spill_rows = 0
+        self.spills: list[Path] = []  # every spill, deleted once encoded
+        self.spill: pa.ipc.RecordBatchFileWriter | None = None  # the open one, the last
+        self.spill_rows = 0  # in the open spill
 
     def spill_table(self, data: pa.Table) -> None:
         if self.spill is None:
-            path = self.tmp.with_name(f".tmp-{uuid.uuid4().hex}.arrow")
-            self.spills.append(path)
-            self.spill = pa.ipc.new_file(path, self.schema)
-            self.spill_rows = 0
+            self.spills.append(self.tmp.with_name(f".tmp-{uuid.uuid4().hex}.arrow"))
+            self.spill = pa.ipc.new_file(self.spills[-1], self.schema)
         self.spill.write_table(data)
         self.spill_rows += data.num_rows
 
@@ -819,7 +817,7 @@ class _Partition:
         if self.spill is None:
             return None
         self.spill.close()
-        self.spill = None
+        self.spill, self.spill_rows = None, 0
         return self.spills[-1]
 
     def encode(self, spill: Path) -> None:
@@ -831,7 +829,6 @@ class _Partition:
             if data.num_rows:
                 self.parquet.write_table(data, row_group_size=data.num_rows)
         spill.unlink()
-        self.spills.remove(spill)
 
     def close(self) -> None:
         if self.parquet is None:  # no row at all: an empty file with the schema
@@ -890,7 +887,7 @@ class _PartitionWriters:
             info.max_id = max(info.max_id, part_info.max_id)
         info.rows += part_info.rows
         while data.num_rows:
-            room = ROW_GROUP_ROWS - (part.spill_rows if part.spill is not None else 0)
+            room = ROW_GROUP_ROWS - part.spill_rows
             part.spill_table(data.slice(0, room))
             data = data.slice(room)
             if part.spill_rows >= ROW_GROUP_ROWS:
