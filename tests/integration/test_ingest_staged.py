@@ -114,3 +114,26 @@ def test_an_import_removes_scratch_files_a_killed_import_left(
 
     assert not left.exists()
     assert live.exists()  # may belong to an import running in another process
+
+
+def test_an_interrupted_import_leaves_no_scratch_file_and_keeps_what_it_wrote(
+    tmp_path: Path,
+) -> None:
+    rt = open_runtime(make_settings(tmp_path / "data", import_batch_size=2_500))
+    rows = tmp_path / "customers.csv"
+    lines = [f"C{i:05d},Klient {i}" for i in range(20_000)]
+    rows.write_text("external_id,name\n" + "\n".join(lines) + "\n", encoding="utf-8")
+    seen: list[int] = []
+
+    def interrupt(done: int, _total: int | None) -> None:
+        seen.append(done)
+        if len(seen) == 2:  # by now later batches are prepared and staged in the threads
+            raise KeyboardInterrupt
+
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            ingest.import_file(rt, "customers", rows, on_progress=interrupt, refresh_mirror=False)
+        assert not list((tmp_path / "data").glob(".stage-*")), "scratch files left behind"
+        assert bulk.count_rows(rt.db, "customers") == 5_000
+    finally:
+        rt.close()

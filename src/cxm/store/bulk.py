@@ -12,7 +12,7 @@ import io
 import json
 import os
 from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import repeat
@@ -205,6 +205,7 @@ def upsert_rows(
     update_columns: Sequence[str],
     *,
     keep_when_null: Sequence[str] = (),
+    staged: Path | None = None,
 ) -> Upserted:
     """Insert or update rows by external id in one transaction.
 
@@ -212,8 +213,9 @@ def upsert_rows(
     ``update_columns`` are replaced on conflict, except that a null in one of
     ``keep_when_null`` keeps the stored value. Rows are written in order (a repeated external
     id ends with its last row's values). Many rows into a SQLite file are first written to a
-    scratch file by the ADBC driver and copied from there in one ``INSERT … SELECT``;
-    otherwise they are bound one by one (``executemany``)."""
+    scratch file by the ADBC driver (here, or ahead of time by :func:`stage_rows`: pass it as
+    ``staged``) and copied from there in one ``INSERT … SELECT``; otherwise they are bound one
+    by one (``executemany``)."""
     if columns[0] != "external_id":
         raise ValueError("the first column must be external_id")
     count = len(values[0])
@@ -228,12 +230,11 @@ def upsert_rows(
     )
     now = format_timestamp(utc_now())
     values = _driver_values(values)
-    if stages(db, count):
-        with (
-            sqlite_stage.staged(_scratch(db), columns, values) as path,
-            db.attached(path, "stage"),
-            db.write(lock_key=table_name) as conn,
-        ):
+    if staged is not None or stages(db, count):
+        with ExitStack() as stack:
+            path = staged or stack.enter_context(sqlite_stage.staged(_scratch(db), columns, values))
+            stack.enter_context(db.attached(path, "stage"))
+            conn = stack.enter_context(db.write(lock_key=table_name))
             top, first = _before_write(db, conn, table_name, columns, values)
             conn.exec_driver_sql(
                 f"INSERT INTO {table_name} ({all_columns}) "
@@ -259,6 +260,14 @@ def upsert_rows(
         )
         inserted = _inserted_since(conn, table_name, top)
     return Upserted(inserted, count - inserted, first, top, now)
+
+
+def stage_rows(db: Database, columns: Sequence[str], values: Sequence[pa.Array]) -> Path | None:
+    """The scratch file :func:`upsert_rows` would write for these rows (``staged``), written
+    now, or None when they would be bound one by one; the caller removes it."""
+    if not stages(db, len(values[0])):
+        return None
+    return sqlite_stage.write(_scratch(db), columns, _driver_values(values))
 
 
 def _before_write(

@@ -26,9 +26,18 @@ _PATTERN = ".stage-*.sqlite3"
 
 @contextmanager
 def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) -> Iterator[Path]:
-    """A scratch SQLite file in ``directory`` holding the columns as table ``batch`` (rowid =
-    position + 1; nulls of unknown type as text, a type the driver can store), removed
-    afterwards."""
+    """:func:`write`, the file removed afterwards."""
+    path = write(directory, names, arrays)
+    try:
+        yield path
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def write(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) -> Path:
+    """A new scratch SQLite file in ``directory`` holding the columns as table ``batch``
+    (rowid = position + 1; nulls of unknown type as text, a type the driver can store); the
+    caller removes it."""
     import adbc_driver_sqlite.dbapi as adbc
 
     columns = [a.cast(pa.string()) if pa.types.is_null(a.type) else a for a in arrays]
@@ -40,9 +49,10 @@ def staged(directory: Path, names: Sequence[str], arrays: Sequence[pa.Array]) ->
             cursor.fetchall()
             cursor.execute("PRAGMA synchronous=OFF")
             cursor.adbc_ingest(TABLE, pa.table(list(columns), names=list(names)), mode="create")
-        yield path
-    finally:
+    except BaseException:
         path.unlink(missing_ok=True)
+        raise
+    return path
 
 
 def remove_stale(directory: Path) -> None:

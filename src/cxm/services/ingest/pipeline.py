@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, closing, contextmanager, nullcontext
 from dataclasses import dataclass
@@ -192,10 +192,16 @@ def _import_source(
             _prepare(rt, kind, raw, "import", source.position, cache)
             for raw in source.batches(rt.settings.import_batch_size)
         )
-        for batch in _one_ahead(prepared):
-            _write_batch(rt, kind, batch, summary, log, load)
-            if on_progress is not None:
-                on_progress(batch.position, source.total)
+        scratch: list[Path] = []
+        try:
+            with closing(_one_ahead(_staged(rt, _one_ahead(prepared), scratch))) as batches:
+                for batch in batches:
+                    _write_batch(rt, kind, batch, summary, log, load)
+                    if on_progress is not None:
+                        on_progress(batch.position, source.total)
+        finally:  # the threads are done: the files of batches never written
+            for path in scratch:
+                path.unlink(missing_ok=True)
         status = summary.status
     finally:
         log.close()
@@ -207,20 +213,41 @@ def _import_source(
 _END = object()
 
 
-def _one_ahead(items: Iterator[_Prepared]) -> Iterator[_Prepared]:
-    """The items, the next one prepared in a thread while the caller handles this one.
+def _one_ahead(items: Generator[_Prepared]) -> Generator[_Prepared]:
+    """The items, the next one made in a thread while the caller handles this one; ``items``
+    is closed at the end.
 
     Writing a batch is mostly SQLite's own work, which releases the GIL, so reading,
     checking and looking up the next batch overlaps it. No kind references rows of its own
     kind, so looking up batch n + 1 before batch n is written finds the same rows."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-import") as pool:
-        pending = pool.submit(next, items, _END)
-        while True:
-            item = pending.result()
-            if item is _END:
-                return
+    try:
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-import") as pool:
             pending = pool.submit(next, items, _END)
-            yield cast(_Prepared, item)
+            while True:
+                item = pending.result()
+                if item is _END:
+                    return
+                pending = pool.submit(next, items, _END)
+                yield cast(_Prepared, item)
+    finally:
+        items.close()
+
+
+def _staged(rt: Runtime, batches: Generator[_Prepared], made: list[Path]) -> Generator[_Prepared]:
+    """The batches, each written to its scratch file ahead of its write when it is large
+    enough to go through one (:func:`~cxm.store.bulk.stage_rows`): behind :func:`_one_ahead`
+    this runs in a thread of its own, beside both the preparation of the next batch and the
+    write of the previous one. Each file is added to ``made``; the writer removes it once
+    used."""
+    try:
+        for batch in batches:
+            plan = batch.plan
+            if plan is not None and plan.values[0]:
+                batch.staged = bulk.stage_rows(rt.db, plan.columns, plan.values)
+                made += [batch.staged] if batch.staged else []
+            yield batch
+    finally:
+        batches.close()
 
 
 def import_records(
@@ -278,6 +305,7 @@ class _Prepared:
     rejected: list[list[Reject]]
     plan: WritePlan | None
     ignored: list[str]
+    staged: Path | None = None  # the plan's rows in a scratch file (bulk.stage_rows)
 
 
 def _prepare(
@@ -317,9 +345,19 @@ def _write_batch(
             summary.ignored_columns.append(name)
     if batch.plan is not None and batch.plan.values[0]:
         plan = batch.plan
-        written = bulk.upsert_rows(
-            rt.db, kind, plan.columns, plan.values, plan.update, keep_when_null=plan.keep_when_null
-        )
+        try:
+            written = bulk.upsert_rows(
+                rt.db,
+                kind,
+                plan.columns,
+                plan.values,
+                plan.update,
+                keep_when_null=plan.keep_when_null,
+                staged=batch.staged,
+            )
+        finally:
+            if batch.staged is not None:
+                batch.staged.unlink(missing_ok=True)
         summary.inserted += written.inserted
         summary.updated += written.updated
         if load is not None:
