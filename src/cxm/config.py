@@ -45,7 +45,9 @@ class Settings(BaseSettings):
     min_responses: int = Field(
         default=30, description="Fewer responses than this: a value is 'insufficient'."
     )
-    import_batch_size: int = Field(default=20_000, description="Rows per import batch.")
+    # every commit empties the page cache of SQLite's readers (the import's look-ups): larger
+    # batches re-read the parents' index pages less often (measured on 10 M responses)
+    import_batch_size: int = Field(default=50_000, description="Rows per import batch.")
     secret_key: str = Field(default=DEV_SECRET, description="Signs session cookies and CSRF.")
     default_language: Literal["pl", "en"] = "pl"
     text_languages: tuple[str, ...] = Field(
