@@ -217,9 +217,10 @@ def _one_ahead(items: Generator[_Prepared]) -> Generator[_Prepared]:
     """The items, the next one made in a thread while the caller handles this one; ``items``
     is closed at the end.
 
-    Writing a batch is mostly SQLite's own work, which releases the GIL, so reading,
-    checking and looking up the next batch overlaps it. No kind references rows of its own
-    kind, so looking up batch n + 1 before batch n is written finds the same rows."""
+    Writing and staging a batch are mostly SQLite's own work, which releases the GIL, so
+    reading, checking and looking up the next batch overlaps them. No kind references rows
+    of its own kind, so looking up batch n + 2 before batch n is written finds the same
+    rows."""
     try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="cxm-import") as pool:
             pending = pool.submit(next, items, _END)
@@ -244,7 +245,8 @@ def _staged(rt: Runtime, batches: Generator[_Prepared], made: list[Path]) -> Gen
             plan = batch.plan
             if plan is not None and plan.values[0]:
                 batch.staged = bulk.stage_rows(rt.db, plan.columns, plan.values)
-                made += [batch.staged] if batch.staged else []
+                if batch.staged is not None:
+                    made.append(batch.staged)
             yield batch
     finally:
         batches.close()
