@@ -4,6 +4,7 @@ checked by the load itself, and what the looked-up references fill in is unchang
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -111,9 +112,22 @@ def test_bulk_load_checks_references_only_after_another_connection_wrote(
     import_files(rt, "responses", [path], refresh_mirror=False)
     assert checks == []  # nothing else wrote: the looked-up ids still exist
 
+    # batches are looked up ahead of their write, in another thread: the delete waits until
+    # the second batch holds C2's id, so that batch, not a later lookup, meets the delete
+    looked_up = threading.Semaphore(0)
+    real_lookup = bulk.lookup_columns
+
+    def lookup(*args: Any) -> Any:
+        found = real_lookup(*args)
+        looked_up.release()
+        return found
+
+    monkeypatch.setattr(bulk, "lookup_columns", lookup)
+
     def delete_c2_elsewhere(*_: Any) -> None:
+        assert looked_up.acquire(timeout=30) and looked_up.acquire(timeout=30)
         # another process (foreign keys off, as sqlite3 opens by default) deletes a
-        # customer the load has already looked up and cached
+        # customer whose id the next batch already holds
         con = sqlite3.connect(rt.settings.data_dir / "cxm.sqlite3")
         con.execute("DELETE FROM customers WHERE external_id = 'C2'")
         con.commit()
