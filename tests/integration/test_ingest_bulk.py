@@ -201,3 +201,80 @@ def test_references_fill_only_what_a_row_leaves_blank(runtime: Runtime, tmp_path
             " FROM responses r, interactions i ORDER BY r.external_id"
         ).all()
     assert [tuple(r) for r in got] == [("store_sale", "buy", "chat", "young", 1, 1, 1)] * 2
+
+
+def test_each_row_of_a_batch_inherits_only_what_it_leaves_blank(
+    runtime: Runtime, tmp_path: Path
+) -> None:
+    """One batch mixes rows that inherit from their interaction with rows that name
+    everything, one interaction named by both kinds of row; an unknown interaction is
+    rejected."""
+    import_records(runtime, "customers", [{"external_id": "C1"}, {"external_id": "C2"}])
+    import_records(
+        runtime,
+        "employees",
+        [
+            {"external_id": e, "name": e, "department": "complaints", "role": "specialist"}
+            for e in ("E1", "E2", "E3")
+        ],
+    )
+    import_records(
+        runtime,
+        "interactions",
+        [
+            {
+                "external_id": i,
+                "customer_external_id": c,
+                "occurred_at": "2025-02-01",
+                "touchpoint": "telesales",
+                "employee_external_id": e,
+                "channel": ch,
+            }
+            for i, c, e, ch in (
+                ("I1", "C1", "E1", "call_center"),
+                ("I2", "C2", "E1", "call_center"),
+                ("I3", "C2", "E3", "chat"),
+            )
+        ],
+    )
+    path = tmp_path / "r.parquet"
+    pq.write_table(
+        pa.table(
+            {
+                "external_id": ["A", "B", "C", "D", "E"],
+                "interaction_external_id": ["I1", "I1", "I2", "I3", "I9"],
+                "customer_external_id": ["C1", "C1", "C2", "C2", "C1"],
+                "employee_external_id": [None, "E2", "E2", None, "E2"],
+                "responded_at": pa.array([1, 2, 3, 4, 5], pa.timestamp("s")),
+                "nps": pa.array([1, 2, 3, 4, 5], pa.int16()),
+                "touchpoint": ["store_sale"] * 5,
+                "channel": ["email", "email", "email", None, "email"],
+                **{
+                    name: [value] * 5
+                    for name, value in (
+                        ("product", "mobile_postpaid"),
+                        ("department", "retention"),
+                        ("process", "retention"),
+                        ("transaction_type", "cancellation"),
+                        ("segment", "young"),
+                        ("lifecycle_stage", "churned"),
+                    )
+                },
+            }
+        ),
+        path,
+    )
+    summary = import_files(runtime, "responses", [path], refresh_mirror=False)[0]
+    assert (summary.inserted, [r.line for r in summary.rejects]) == (4, [5])
+    with runtime.db.read() as conn:
+        got = conn.exec_driver_sql(
+            "SELECT r.external_id, i.external_id, e.external_id, r.channel FROM responses r"
+            " JOIN interactions i ON i.id = r.interaction_id"
+            " JOIN employees e ON e.id = r.employee_id ORDER BY r.external_id"
+        ).all()
+    assert [tuple(r) for r in got] == [
+        ("A", "I1", "E1", "email"),
+        ("B", "I1", "E2", "email"),
+        ("C", "I2", "E2", "email"),
+        ("D", "I3", "E3", "chat"),
+    ]
